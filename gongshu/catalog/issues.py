@@ -1,0 +1,91 @@
+"""Problems found in a catalog file, each pinned to a file, line, column, resource and field."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class CatalogIssue:
+    code: str
+    """Stable code, e.g. ``CATALOG_UNKNOWN_KEY``; the same code wherever the problem is shown."""
+    message: str
+    file: Path
+    line: int | None = None
+    column: int | None = None
+    severity: Severity = "error"
+    department: str | None = None
+    resource: str | None = None
+    field: str | None = None
+    key: str | None = None
+    """Where in the document, e.g. ``resources[0].fields[2].kind``."""
+    allowed: tuple[str, ...] = ()
+    suggestion: str | None = None
+
+    @property
+    def where(self) -> str:
+        parts = []
+        if self.resource:
+            parts.append(f"resource '{self.resource}'")
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        pos = str(self.file)
+        if self.line is not None:
+            pos += f":{self.line}"
+            if self.column is not None:
+                pos += f":{self.column}"
+        where = f"{self.where}: " if self.where else ""
+        text = f"{pos}: {self.severity}: {where}{self.message}"
+        if self.suggestion:
+            text += f" (did you mean '{self.suggestion}'?)"
+        if self.allowed:
+            text += f"; allowed: {', '.join(self.allowed)}"
+        return text
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": str(self.file),
+            "line": self.line,
+            "column": self.column,
+            "department": self.department,
+            "resource": self.resource,
+            "field": self.field,
+            "key": self.key,
+            "allowed": list(self.allowed),
+            "suggestion": self.suggestion,
+            "text": str(self),
+        }
+
+
+@dataclass
+class IssueList:
+    items: list[CatalogIssue] = field(default_factory=list)
+
+    def add(self, issue: CatalogIssue) -> None:
+        self.items.append(issue)
+
+    @property
+    def errors(self) -> list[CatalogIssue]:
+        return [i for i in self.items if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[CatalogIssue]:
+        return [i for i in self.items if i.severity == "warning"]
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The allowed word most like ``word``, for "did you mean" (None when nothing is close)."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return match[0] if match else None

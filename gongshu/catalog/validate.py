@@ -1,0 +1,43 @@
+"""Validate a set of catalog files: structure, vocabularies and rules, within and across files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .loader import LoadedCatalog, load_catalog
+from .rules import check_catalog, check_catalogs
+
+CATALOG_SUFFIXES = (".yaml", ".yml")
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """Catalog files named by ``paths``: files as given, folders expanded to their *.yaml files.
+
+    A path that does not exist is kept, so that loading it reports 'no such file'.
+    """
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += sorted(f for f in p.iterdir() if f.suffix in CATALOG_SUFFIXES and f.is_file())
+        else:
+            found.append(p)
+    return found
+
+
+def validate_files(files: Sequence[Path]) -> list[LoadedCatalog]:
+    """Load every file and attach all issues. A file with errors never stops the others."""
+    loaded = [load_catalog(f) for f in files]
+    for item in loaded:
+        if item.catalog is not None:
+            item.issues += check_catalog(item)
+    for issue in check_catalogs(loaded):
+        owner = next(item for item in loaded if item.path == issue.file)
+        owner.issues.append(issue)
+    for item in loaded:
+        item.issues.sort(key=lambda i: (i.line or 0, i.column or 0))
+    return loaded
+
+
+def validate_paths(paths: Iterable[str | Path]) -> list[LoadedCatalog]:
+    return validate_files(discover(paths))

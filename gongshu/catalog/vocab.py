@@ -1,0 +1,96 @@
+"""The controlled vocabularies of catalog format v1, written as the standards write them.
+
+Sources are in ``shared/reference/domain-notes.md``: the 2017 national cataloguing guide
+(发改高技〔2017〕1272号) for categories, formats and share/open attributes, DB33/T 2351-2021 for the
+L1–L4 sensitivity levels. Each mapping's value is the code used in resource codes or exports.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+# 资源属性分类: 基础信息资源 (1xx), 主题信息资源 (2xx), 部门信息资源 (300).
+# The value is the 3-digit 前段码 (类 1 digit + 项 2 digits) of the resource code.
+CATEGORIES: dict[str, str] = {
+    "人口": "101",
+    "法人": "102",
+    "自然资源和空间地理": "103",
+    "社会信用": "104",
+    "电子证照": "105",
+    "公共服务": "201",
+    "健康保障": "202",
+    "社会保障": "203",
+    "食品药品安全": "204",
+    "安全生产": "205",
+    "价格监管": "206",
+    "能源安全": "207",
+    "信用体系": "208",
+    "城乡建设": "209",
+    "社区治理": "210",
+    "生态环保": "211",
+    "应急维稳": "212",
+    "部门": "300",
+}
+CATEGORY_CLASS = {"1": "基础信息资源", "2": "主题信息资源", "3": "部门信息资源"}
+
+Category = Literal[
+    "人口", "法人", "自然资源和空间地理", "社会信用", "电子证照",
+    "公共服务", "健康保障", "社会保障", "食品药品安全", "安全生产", "价格监管",
+    "能源安全", "信用体系", "城乡建设", "社区治理", "生态环保", "应急维稳",
+    "部门",
+]  # fmt: skip
+
+# 资源格式大类, numbered as catalog systems store them.
+Format = Literal["电子文件", "电子表格", "数据库", "图形图像", "流媒体", "自描述格式", "服务接口"]
+
+# 更新周期 and the longest interval (days) a collection may lag before it is late; None: no schedule.
+UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每半年", "每年", "不定期"]
+UPDATE_CYCLE_DAYS: dict[str, int | None] = {
+    "实时": 1,
+    "每日": 1,
+    "每周": 7,
+    "每月": 31,
+    "每季度": 92,
+    "每半年": 183,
+    "每年": 366,
+    "不定期": None,
+}
+
+ShareType = Literal["无条件共享", "有条件共享", "不予共享"]
+ShareMethod = Literal["接口", "数据库", "文件"]
+OpenType = Literal["无条件开放", "有条件开放", "不予开放"]
+Level = Literal["L1", "L2", "L3", "L4"]
+LEVEL_LABELS = {"L1": "不敏感数据", "L2": "低敏感数据", "L3": "较敏感数据", "L4": "敏感数据"}
+
+FieldKind = Literal[
+    "text", "integer", "decimal", "amount", "date", "datetime", "enum",
+    "uscc", "id_card", "phone", "region_code", "person_name", "address", "email",
+]  # fmt: skip
+FIELD_KIND_LABELS = {
+    "text": "字符型",
+    "integer": "整数型",
+    "decimal": "数值型",
+    "amount": "金额",
+    "date": "日期型",
+    "datetime": "日期时间型",
+    "enum": "枚举型",
+    "uscc": "统一社会信用代码",
+    "id_card": "公民身份号码",
+    "phone": "电话号码",
+    "region_code": "行政区划代码",
+    "person_name": "姓名",
+    "address": "地址",
+    "email": "电子邮箱",
+}
+
+# Masking applied when a field is opened to the public (stage 5); `none` opens the value as it is.
+Mask = Literal["none", "name", "id_card", "phone", "landline", "address", "email", "bank_card", "drop", "hash"]
+
+SourceKind = Literal["csv", "excel", "sql", "http"]
+Encoding = Literal["auto", "utf-8", "gbk", "gb18030"]
+Unit = Literal["元", "万元", "亿元"]
+
+
+def values_of(literal: object) -> tuple[str, ...]:
+    """The allowed values of a Literal type, in declaration order."""
+    return tuple(get_args(literal))

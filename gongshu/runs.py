@@ -1,0 +1,121 @@
+"""What a stage did to each resource: one :class:`Outcome` per resource × stage, written to
+``run_log`` by the one writer every stage uses, and gathered into the run report
+(DESIGN.md "Run report")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from .store import models as m
+
+Status = Literal["completed", "failed", "skipped"]
+STAGES = ("catalog", "collect", "cleanse", "share", "open", "scorecard")
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    """A run id that sorts by time and reads as one: ``20261125T103000Z-3f9a1c``."""
+    now = now or dt.datetime.now(dt.UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class Outcome:
+    stage: str
+    department: str
+    resource: str | None
+    status: Status
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    rows_in: int | None = None
+    rows_out: int | None = None
+    error: str | None = None
+    """A sentence a person can act on (failed outcomes only)."""
+    reason: str | None = None
+    """Why nothing was done (skipped outcomes only)."""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status == "failed" and not self.error:
+            raise ValueError("a failed outcome carries an error")
+        if self.status == "skipped" and not self.reason:
+            raise ValueError("a skipped outcome carries a reason")
+
+    def report_entry(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"status": self.status}
+        for key in ("rows_in", "rows_out", "error", "reason"):
+            value = getattr(self, key)
+            if value is not None:
+                entry[key] = value
+        entry.update(self.details)
+        return entry
+
+
+def record(session: Session, run_id: str, outcomes: Iterable[Outcome], flow_run_id: str | None = None) -> None:
+    """Write one ``run_log`` row per outcome (the one run-log writer of every stage)."""
+    for o in outcomes:
+        session.add(
+            m.RunLog(
+                run_id=run_id,
+                flow_run_id=flow_run_id,
+                stage=o.stage,
+                department_key=o.department,
+                resource_key=o.resource,
+                status=o.status,
+                started_at=o.started_at,
+                finished_at=o.finished_at,
+                rows_in=o.rows_in,
+                rows_out=o.rows_out,
+                error=o.error,
+                reason=o.reason,
+                details=json.loads(json.dumps(o.details, default=str, ensure_ascii=False)),
+            )
+        )
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    """Where a person finds what the run wrote (exports, suites, ...), by name."""
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def status(self) -> Status:
+        return "failed" if self.failed else "completed"
+
+    def to_dict(self) -> dict[str, Any]:
+        groups: dict[tuple[str, str | None], dict[str, Any]] = {}
+        for o in self.outcomes:
+            entry = groups.setdefault(
+                (o.department, o.resource), {"department": o.department, "resource": o.resource, "stages": {}}
+            )
+            entry["stages"][o.stage] = o.report_entry()
+        counts = {s: sum(o.status == s for o in self.outcomes) for s in ("completed", "failed", "skipped")}
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": (self.finished_at or dt.datetime.now(dt.UTC)).isoformat(),
+            "summary": counts,
+            "resources": [groups[k] for k in sorted(groups, key=lambda k: (k[0], k[1] or ""))],
+            "outputs": dict(sorted(self.outputs.items())),
+        }
+
+    def write(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return path

@@ -1,0 +1,62 @@
+"""The one settings object. Every knob is an environment variable with the prefix ``GONGSHU_``."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GONGSHU_", extra="ignore")
+
+    home: Path = Field(Path("./var"), description="everything written at run time goes here")
+    db_url: str | None = Field(None, description="platform database; default: SQLite under home")
+    catalogs: Path = Field(Path("./catalogs"), description="folder of department catalog files")
+    expectations: Path = Field(Path("./expectations"), description="folder of Great Expectations suites")
+
+    @property
+    def database_url(self) -> str:
+        if self.db_url:
+            return self.db_url
+        return f"sqlite:///{(self.home / 'gongshu.db').resolve()}"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def prefect_home(self) -> Path:
+        return Path(os.environ.get("PREFECT_HOME") or self.home / "prefect")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()
+
+
+def configure_prefect_env(settings: Settings | None = None) -> None:
+    """Default Prefect's environment before Prefect is imported: its home under ``$GONGSHU_HOME``,
+    telemetry off. Values already set in the environment win. (No Prefect import here.)"""
+    settings = settings or get_settings()
+    defaults = {
+        "PREFECT_HOME": str(settings.prefect_home.resolve()),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

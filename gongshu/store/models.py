@@ -1,0 +1,176 @@
+"""SQLAlchemy models of the platform tables. Schema changes go through Alembic migrations
+(``gongshu/store/migrations``); a test fails when these models and the migrations disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use datetime.now(UTC)")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+class Department(Base):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(48), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    catalog_file: Mapped[str | None] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    resources: Mapped[list[Resource]] = relationship(back_populates="department", order_by="Resource.key")
+
+
+class Resource(Base):
+    __tablename__ = "resource"
+    __table_args__ = (UniqueConstraint("department_id", "key"), UniqueConstraint("department_id", "seq"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(48))
+    seq: Mapped[int] = mapped_column(Integer)
+    """顺序码: assigned once per department, never reused."""
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(20))
+    format: Mapped[str] = mapped_column(String(20))
+    update_cycle: Mapped[str] = mapped_column(String(10))
+    share_type: Mapped[str] = mapped_column(String(10))
+    open_type: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str] = mapped_column(String(2))
+    source_kind: Mapped[str | None] = mapped_column(String(10))
+    completeness: Mapped[float] = mapped_column(Float, default=0.0)
+    completeness_missing: Mapped[list[Any]] = mapped_column(default=list)
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """The resource as declared (catalog JSON), for later stages and exports."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    retired_at: Mapped[dt.datetime | None] = mapped_column()
+
+    department: Mapped[Department] = relationship(back_populates="resources")
+    fields: Mapped[list[ResourceField]] = relationship(
+        back_populates="resource", order_by="ResourceField.position", cascade="all, delete-orphan"
+    )
+
+
+class ResourceField(Base):
+    __tablename__ = "resource_field"
+    __table_args__ = (UniqueConstraint("resource_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(48))
+    label: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_column: Mapped[str] = mapped_column(String(200))
+    mask: Mapped[str | None] = mapped_column(String(20))
+    level: Mapped[str | None] = mapped_column(String(2))
+    unit: Mapped[str | None] = mapped_column(String(10))
+    in_primary_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    resource: Mapped[Resource] = relationship(back_populates="fields")
+
+
+class CatalogVersion(Base):
+    __tablename__ = "catalog_version"
+    __table_args__ = (UniqueConstraint("department_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(80))
+    source_file: Mapped[str | None] = mapped_column(String(500))
+    compiled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    snapshot: Mapped[dict[str, Any]] = mapped_column()
+    diff: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    completeness: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class RunLog(Base):
+    """One row per resource × stage × run (resource empty for department-level outcomes such as a
+    catalog file that failed to load). Departments and resources are recorded by key, so that a
+    failure is logged even when nothing could be registered."""
+
+    __tablename__ = "run_log"
+    __table_args__ = (
+        Index("ix_run_log_run", "run_id"),
+        Index("ix_run_log_dept_stage_started", "department_key", "stage", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(20))
+    department_key: Mapped[str] = mapped_column(String(48))
+    resource_key: Mapped[str | None] = mapped_column(String(48))
+    status: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[dt.datetime] = mapped_column()
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+    rows_in: Mapped[int | None] = mapped_column(Integer)
+    rows_out: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
