@@ -1,0 +1,67 @@
+"""The catalog flow (目录编制): validate every catalog file, register each department, export the
+catalog, generate the expectation suites, and publish artifacts. One bad file never stops the
+others; the flow ends Failed naming it, after everything else is done."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from gongshu.catalog import discover
+from gongshu.catalog.stage import STAGE, select
+from gongshu.runs import RunReport, new_run_id
+from gongshu.settings import get_settings
+from tasks.catalog import (
+    export_catalog,
+    generate_suites,
+    publish_artifacts,
+    register_department,
+    validate_catalogs,
+)
+from tasks.runlog import log_outcomes
+
+from .common import finish, run_name
+
+
+@flow(
+    name="catalog",
+    flow_run_name=lambda: run_name("catalog"),
+    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    description="目录编制: validate, register, export the catalog and generate expectation suites",
+)
+def catalog_flow(
+    catalogs: str | None = None,
+    departments: list[str] | None = None,
+    run_id: str | None = None,
+):
+    settings = get_settings()
+    run_id = run_id or new_run_id()
+    report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
+    files = discover([Path(catalogs) if catalogs else settings.catalogs])
+    loaded = select(validate_catalogs(files), departments)
+    if departments:
+        unknown = sorted(set(departments) - {item.department_id or item.path.stem for item in loaded})
+        if unknown:
+            raise ValueError(f"no catalog file declares department(s) {', '.join(unknown)}")
+
+    futures = [
+        register_department.submit(item, department=item.department_id or item.path.stem, run_id=run_id)
+        for item in loaded
+    ]
+    results = [f.result() for f in futures]
+    compiled = [r.compiled for r in results if r.compiled is not None]
+    follow_up = [
+        generate_suites.submit(c, department=c.department.id, out_dir=settings.expectations) for c in compiled
+    ] + [publish_artifacts.submit(c, department=c.department.id) for c in compiled]
+    for f in follow_up:
+        f.result()
+    report.outcomes = [o for r in results for o in r.outcomes]
+    log_outcomes(run_id, STAGE, report.outcomes)
+    exports = export_catalog(settings.exports_dir)  # the 目录 is always the whole registered catalog
+    report.outputs.update({name: str(path) for name, path in exports.items()})
+    report.outputs["expectations"] = str(settings.expectations)
+    report.finished_at = dt.datetime.now(dt.UTC)
+    return finish(STAGE, report)

@@ -1,0 +1,209 @@
+"""The ``gongshu`` command line. Validation and export are fast and need no Prefect; compile, run
+and demo go through the Prefect flows so that every run is visible in the Prefect UI."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gongshu.settings import get_settings, reset_settings
+
+app = typer.Typer(
+    help="公数 gongshu: a city's public-data programme as Prefect flows.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+catalog_app = typer.Typer(help="目录编制: validate, compile and export department catalogs.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+Catalogs = Annotated[
+    Path | None,
+    typer.Option("--catalogs", help="folder of catalog files (default: $GONGSHU_CATALOGS or ./catalogs)"),
+]
+Departments = Annotated[list[str] | None, typer.Option("--department", "-d", help="only this department (repeatable)")]
+ReportJson = Annotated[Path | None, typer.Option("--report-json", help="also write the run report here")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect's log lines on the console")]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@catalog_app.command("validate")
+def catalog_validate(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="catalog files or folders (default: the catalogs folder)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the issues as JSON")] = False,
+) -> None:
+    """Check catalog files against format v1 without touching the database."""
+    from gongshu.catalog import validate_paths
+
+    loaded = validate_paths(paths or [get_settings().catalogs])
+    if not loaded:
+        _fail(f"no catalog files (*.yaml) in {', '.join(map(str, paths or [get_settings().catalogs]))}")
+    issues = [i for item in loaded for i in item.issues]
+    errors = [i for i in issues if i.severity == "error"]
+    if as_json:
+        typer.echo(json.dumps([i.to_dict() for i in issues], ensure_ascii=False, indent=2))
+    else:
+        for issue in issues:
+            typer.secho(
+                str(issue),
+                fg=typer.colors.RED if issue.severity == "error" else typer.colors.YELLOW,
+                err=True,
+            )
+        bad = sum(1 for item in loaded if item.errors)
+        typer.echo(
+            f"checked {len(loaded)} catalog file(s): {len(loaded) - bad} valid, {bad} with errors; "
+            f"{len(errors)} error(s), {len(issues) - len(errors)} warning(s)"
+        )
+    raise typer.Exit(1 if errors else 0)
+
+
+@catalog_app.command("compile")
+def catalog_compile(
+    catalogs: Catalogs = None, departments: Departments = None, report_json: ReportJson = None, verbose: Verbose = False
+) -> None:
+    """Validate, register and export the catalogs, and generate the expectation suites (catalog flow)."""
+    _run(catalogs, departments, ["catalog"], None, report_json, verbose=verbose)
+
+
+@catalog_app.command("export")
+def catalog_export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json, xlsx or dcat")] = "json",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="file to write (default: under $GONGSHU_HOME/exports)")
+    ] = None,
+) -> None:
+    """Export the compiled catalog: JSON, the Excel 目录清单, or DCAT JSON-LD."""
+    from gongshu.catalog.export import export_dcat, export_json, export_xlsx
+    from gongshu.catalog.registry import registered
+    from gongshu.store.db import session_scope
+
+    writers = {
+        "json": (export_json, "catalog.json"),
+        "xlsx": (export_xlsx, "catalog.xlsx"),
+        "dcat": (export_dcat, "catalog.dcat.jsonld"),
+    }
+    if fmt not in writers:
+        _fail(f"unknown format '{fmt}'; use json, xlsx or dcat")
+    with session_scope() as session:
+        catalogs = registered(session)
+    if not catalogs:
+        _fail("nothing is compiled yet: run 'gongshu catalog compile' first")
+    writer, name = writers[fmt]
+    target = out or get_settings().exports_dir / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    writer(catalogs, target)
+    typer.echo(f"wrote {target} ({len(catalogs)} departments, {sum(len(c.resources) for c in catalogs)} resources)")
+
+
+@app.command("run")
+def run(
+    catalogs: Catalogs = None,
+    departments: Departments = None,
+    stages: Annotated[
+        list[str] | None, typer.Option("--stages", "-s", help="stages to run, repeatable or comma-separated")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="assessment month YYYY-MM (default: last month)")
+    ] = None,
+    report_json: ReportJson = None,
+    verbose: Verbose = False,
+) -> None:
+    """Run the pipeline (the stages built so far) and write the run report."""
+    chosen = [s.strip() for item in stages or [] for s in item.split(",") if s.strip()]
+    _run(catalogs, departments, chosen or None, period, report_json, verbose=verbose)
+
+
+@app.command("demo")
+def demo(verbose: Verbose = False) -> None:
+    """Run the whole pipeline on the bundled sample departments and show where every output is."""
+    settings = get_settings()
+    typer.echo(f"gongshu demo: home {settings.home.resolve()}, catalogs {settings.catalogs.resolve()}")
+    _run(None, None, None, None, None, demo=True, verbose=verbose)
+
+
+def _run(
+    catalogs: Path | None,
+    departments: list[str] | None,
+    stages: list[str] | None,
+    period: str | None,
+    report_json: Path | None,
+    demo: bool = False,
+    verbose: bool = False,
+) -> None:
+    from gongshu.catalog import discover
+
+    settings = get_settings()
+    folder = catalogs or settings.catalogs
+    if not folder.is_dir():
+        _fail(f"catalog folder {folder} does not exist (set --catalogs or GONGSHU_CATALOGS)")
+    if not discover([folder]):
+        _fail(f"no catalog files (*.yaml) in {folder}")
+    from .options import check_period, check_stages
+
+    try:
+        chosen = check_stages(stages)
+        period = check_period(period)
+    except ValueError as exc:
+        _fail(str(exc))
+    if departments:
+        from gongshu.catalog import load_catalog
+
+        known = {load_catalog(f).department_id or f.stem for f in discover([folder])}
+        unknown = sorted(set(departments) - known)
+        if unknown:
+            _fail(
+                f"no catalog file in {folder} declares department(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    if not verbose:  # our summary says what happened; Prefect's lines stay in its UI (and with -v)
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    from gongshu.runs import new_run_id
+
+    if not os.environ.get("PREFECT_API_URL"):
+        typer.echo("starting Prefect's temporary local server (10-20 s; set PREFECT_API_URL to use a running one)")
+    started = time.monotonic()
+    from .pipeline import pipeline_flow
+
+    state = pipeline_flow(
+        catalogs=str(folder),
+        departments=departments,
+        stages=chosen,
+        period=period,
+        run_id=new_run_id(),
+        return_state=True,
+    )
+    report = state.result(raise_on_failure=False)
+    if isinstance(report, BaseException):
+        _fail(f"the pipeline crashed: {report}", code=1)
+    if report_json:
+        report.write(report_json)
+        report.outputs["report_json"] = str(report_json)
+    from .summary import print_summary
+
+    print_summary(report, demo=demo)
+    typer.echo(f"finished in {time.monotonic() - started:.1f} s")
+    raise typer.Exit(1 if report.failed else 0)
+
+
+def main() -> None:
+    reset_settings()
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app(prog_name="gongshu")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

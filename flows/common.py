@@ -1,0 +1,27 @@
+"""What every stage flow shares: run ids, run names, and ending Failed after all work is done."""
+
+from __future__ import annotations
+
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
+
+from gongshu.runs import RunReport
+
+
+def run_name(stage: str) -> str:
+    """'catalog scjgj,wjw 20261125T103000Z-3f9a1c': the stage, the departments, the run id."""
+    params = flow_run.parameters or {}
+    depts = params.get("departments")
+    scope = ",".join(depts) if depts else "all"
+    run_id = params.get("run_id") or ""
+    return f"{stage} {scope} {run_id}".strip()
+
+
+def finish(stage: str, report: RunReport) -> State:
+    """Completed with the report, or Failed naming what failed (the report is the state's data)."""
+    failed = report.failed
+    if not failed:
+        return Completed(data=report, message=f"{stage}: {len(report.outcomes)} outcomes, none failed")
+    names = sorted({f"{o.stage}:{o.department}" + (f"/{o.resource}" if o.resource else "") for o in failed})
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return Failed(data=report, message=f"{stage}: {len(failed)} failed: {shown}. First error: {failed[0].error}")

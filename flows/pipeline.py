@@ -1,0 +1,56 @@
+"""The pipeline: the stages in order for the selected departments, one run id, one run report.
+
+Stages that later work adds (collect, cleanse, share, open, scorecard) register here in STAGE_FLOWS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from prefect import flow
+
+from gongshu.runs import RunReport, new_run_id
+from gongshu.settings import get_settings
+
+from .catalog import catalog_flow
+from .common import finish, run_name
+from .options import BUILT_STAGES, check_period, check_stages
+
+STAGE_FLOWS: dict[str, Callable] = {"catalog": catalog_flow}
+if tuple(STAGE_FLOWS) != BUILT_STAGES:
+    raise RuntimeError("flows/options.py BUILT_STAGES must list the stage flows of STAGE_FLOWS, in order")
+
+
+@flow(
+    name="pipeline",
+    flow_run_name=lambda: run_name("pipeline"),
+    description="公数 pipeline: every stage in order",
+)
+def pipeline_flow(
+    catalogs: str | None = None,
+    departments: list[str] | None = None,
+    stages: list[str] | None = None,
+    period: str | None = None,
+    run_id: str | None = None,
+):
+    run_id = run_id or new_run_id()
+    chosen = check_stages(stages)
+    period = check_period(period)
+    report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
+    report.outputs["period"] = period
+    for stage in chosen:
+        state = STAGE_FLOWS[stage](catalogs=catalogs, departments=departments, run_id=run_id, return_state=True)
+        stage_report = state.result(raise_on_failure=False)
+        if isinstance(stage_report, RunReport):
+            report.outcomes += stage_report.outcomes
+            report.outputs.update(stage_report.outputs)
+        else:  # the stage flow crashed before it could report
+            raise RuntimeError(f"stage {stage} crashed: {state.message}") from (
+                stage_report if isinstance(stage_report, BaseException) else None
+            )
+    report.finished_at = dt.datetime.now(dt.UTC)
+    report_path = get_settings().reports_dir / f"{run_id}.json"
+    report.outputs["report"] = str(report_path)
+    report.write(report_path)
+    return finish("pipeline", report)

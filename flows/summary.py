@@ -1,0 +1,63 @@
+"""What the CLI prints after a run: a line per department, every failure, and where outputs are."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+
+import typer
+
+from gongshu.runs import RunReport
+from gongshu.settings import get_settings
+
+
+def print_summary(report: RunReport, demo: bool = False) -> None:
+    settings = get_settings()
+    by_dept: dict[str, list] = defaultdict(list)
+    for o in report.outcomes:
+        by_dept[o.department].append(o)
+    typer.echo(f"\nrun {report.run_id}: {report.status}")
+    width = max((len(d) for d in by_dept), default=10)
+    for dept in sorted(by_dept):
+        outs = by_dept[dept]
+        counts = {s: sum(o.status == s for o in outs) for s in ("completed", "failed", "skipped")}
+        scores = [o.details["completeness"] for o in outs if "completeness" in o.details]
+        extra = f"  metadata completeness {sum(scores) / len(scores):5.1f}" if scores else ""
+        line = (
+            f"  {dept:<{width}}  {counts['completed']:3d} completed  {counts['failed']:2d} failed"
+            f"  {counts['skipped']:2d} skipped{extra}"
+        )
+        typer.secho(line, fg=typer.colors.RED if counts["failed"] else None)
+        missing = Counter(item for o in outs for item in o.details.get("missing_metadata", []))
+        if missing:
+            shown = ", ".join(f"{item} ×{n}" for item, n in missing.most_common(4))
+            typer.echo(f"  {'':<{width}}  missing metadata: {shown}")
+    for o in report.failed:
+        where = f"{o.department}/{o.resource}" if o.resource else o.department
+        typer.secho(f"  FAILED {o.stage} {where}: {o.error}", fg=typer.colors.RED, err=True)
+
+    typer.echo("\nwhere to look:")
+    rows = [("platform database", settings.database_url)]
+    labels = {
+        "catalog_json": "catalog (JSON)",
+        "catalog_xlsx": "目录清单 (Excel)",
+        "catalog_dcat": "catalog (DCAT JSON-LD)",
+        "expectations": "expectation suites",
+        "report": "run report",
+        "report_json": "run report (copy)",
+    }
+    rows += [(labels.get(k, k), v) for k, v in report.outputs.items() if k != "period"]
+    rows.append(("Prefect home (flow runs)", str(settings.prefect_home)))
+    for label, value in rows:
+        typer.echo(f"  {_pad(label, 26)} {value}")
+    if demo:
+        typer.echo(
+            "\nbrowse the flow runs and artifacts in the Prefect UI:\n"
+            f"  PREFECT_HOME={settings.prefect_home} .venv/bin/prefect server start  # then open http://127.0.0.1:4200"
+        )
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal, where a CJK character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - shown, 0)

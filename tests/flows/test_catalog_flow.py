@@ -1,0 +1,82 @@
+"""The catalog flow inside the session-wide Prefect harness: one bad catalog file never stops the
+others, the flow ends Failed naming it, and the UI gets its artifacts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gongshu.store import models as m
+from gongshu.store.db import get_engine, session_scope
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
+
+
+@pytest.fixture
+def catalogs(tmp_path: Path) -> Path:
+    """The bundled sample catalogs plus one broken department, in a folder of their own."""
+    folder = tmp_path / "catalogs"
+    shutil.copytree(REPO / "catalogs", folder)
+    # sources are referenced relative to the catalog files: keep them reachable
+    (tmp_path / "samples").symlink_to(REPO / "samples")
+    (folder / "broken.yaml").write_text(
+        "department:\n  id: broken\n  name: 台州市某局\nresources:\n  - id: x\n    name: 某资源\n    category: 人口\n"
+        "    format: 数据库\n    update_cycle: 每日\n    share: {type: 无条件共享}\n    open: {type: 不予开放}\n"
+        "    level: L9\n    fields: [{name: a, kind: text}]\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def sample_departments() -> set[str]:
+    return {p.stem for p in (REPO / "catalogs").glob("*.yaml")}
+
+
+def test_bad_file_fails_the_flow_after_the_good_ones_compile(catalogs, gongshu_home):
+    from flows.catalog import catalog_flow
+
+    state = catalog_flow(catalogs=str(catalogs), run_id="test-run-1", return_state=True)
+    assert state.is_failed()
+    assert "catalog:broken/x" in state.message and "L9" in state.message
+    report = state.result(raise_on_failure=False)
+    by_status = {}
+    for o in report.outcomes:
+        by_status.setdefault(o.status, set()).add(o.department)
+    assert by_status["failed"] == {"broken"}
+    assert by_status["completed"] == sample_departments()
+
+    with session_scope(get_engine()) as session:
+        registered = set(session.scalars(select(m.Department.key)))
+        logged = session.scalars(select(m.RunLog).where(m.RunLog.run_id == "test-run-1")).all()
+    assert registered == sample_departments()
+    assert {(r.department_key, r.status) for r in logged if r.department_key == "broken"} == {("broken", "failed")}
+    assert len(logged) == len(report.outcomes)
+
+    exported = json.loads((gongshu_home / "exports" / "catalog.json").read_text(encoding="utf-8"))
+    assert {d["id"] for d in exported["departments"]} == sample_departments()
+    assert (gongshu_home / "exports" / "catalog.xlsx").is_file()
+    assert (gongshu_home / "exports" / "catalog.dcat.jsonld").is_file()
+    suites = {p.parent.name for p in Path(report.outputs["expectations"]).glob("*/*.clean.json")}
+    assert suites == sample_departments()
+
+
+def test_artifacts_reach_the_prefect_api(catalogs):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.catalog import catalog_flow
+
+    catalog_flow(catalogs=str(catalogs), departments=["scjgj"], run_id="test-run-2", return_state=True)
+    with get_client(sync_client=True) as client:
+        table = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["catalog-scjgj"])))
+        diff = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["catalog-diff-scjgj"])))
+    assert table and table[0].type == "table"
+    rows = json.loads(table[0].data) if isinstance(table[0].data, str) else table[0].data
+    assert {row["resource"] for row in rows} >= {"enterprise_registry"}
+    assert all(0 <= row["completeness"] <= 100 for row in rows)
+    assert diff and "scjgj" in diff[0].data

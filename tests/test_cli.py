@@ -1,0 +1,108 @@
+"""The gongshu command as a user runs it: the installed console script in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+GONGSHU = str(Path(sys.executable).with_name("gongshu"))
+
+
+def gongshu(*args: str, env_extra: dict | None = None, timeout: int = 240) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([GONGSHU, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def harness_api(prefect_harness) -> dict:
+    """Point subprocesses at the session's Prefect test server (no temporary server per call)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {"PREFECT_API_URL": PREFECT_API_URL.value()}
+
+
+def test_validate_the_bundled_catalogs():
+    out = gongshu("catalog", "validate")
+    assert out.returncode == 0, out.stderr
+    n = len(list((REPO / "catalogs").glob("*.yaml")))
+    assert f"checked {n} catalog file(s): {n} valid, 0 with errors; 0 error(s)" in out.stdout
+
+
+def test_validate_reports_errors_with_positions_and_exits_1(tmp_path):
+    bad = tmp_path / "qxj.yaml"
+    bad.write_text(
+        (REPO / "catalogs" / "qxj.yaml").read_text(encoding="utf-8").replace("update_cycle:", "update_cycel:", 1),
+        encoding="utf-8",
+    )
+    out = gongshu("catalog", "validate", str(bad))
+    assert out.returncode == 1
+    assert f"{bad}:" in out.stderr and "unknown key 'update_cycel'" in out.stderr
+    assert "did you mean 'update_cycle'" in out.stderr
+    as_json = json.loads(gongshu("catalog", "validate", "--json", str(bad)).stdout)
+    assert any(i["code"] == "CATALOG_UNKNOWN_KEY" and i["line"] for i in as_json)
+
+
+def test_bad_arguments_get_clear_errors():
+    out = gongshu("run", "--stages", "collect")
+    assert out.returncode == 2 and "not built yet" in out.stderr
+    out = gongshu("run", "--stages", "colect")
+    assert out.returncode == 2 and "unknown stage" in out.stderr
+    out = gongshu("run", "--period", "2026-13")
+    assert out.returncode == 2 and "YYYY-MM" in out.stderr
+    out = gongshu("run", "--department", "nosuch")
+    assert out.returncode == 2 and "nosuch" in out.stderr and "scjgj" in out.stderr
+    out = gongshu("catalog", "export", "--format", "xlsx")
+    assert out.returncode == 2 and "nothing is compiled yet" in out.stderr
+
+
+def test_run_writes_the_report_and_exports(tmp_path, harness_api, gongshu_home):
+    report_path = tmp_path / "report.json"
+    out = gongshu(
+        "run",
+        "--department",
+        "scjgj",
+        "--department",
+        "qxj",
+        "--report-json",
+        str(report_path),
+        env_extra=harness_api,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["status"] == "completed" and report["run_id"]
+    assert report["started_at"] <= report["finished_at"]
+    assert {r["department"] for r in report["resources"]} == {"scjgj", "qxj"}
+    for entry in report["resources"]:
+        stage = entry["stages"]["catalog"]
+        assert stage["status"] == "completed" and stage["code"] and 0 <= stage["completeness"] <= 100
+    assert (gongshu_home / "reports" / f"{report['run_id']}.json").is_file()
+    assert "where to look" in out.stdout and "catalog.xlsx" in out.stdout
+
+    xlsx = tmp_path / "目录清单.xlsx"
+    out = gongshu("catalog", "export", "--format", "xlsx", "--out", str(xlsx))
+    assert out.returncode == 0 and xlsx.is_file()
+
+
+def test_run_exits_1_when_a_catalog_fails(tmp_path, harness_api):
+    folder = tmp_path / "catalogs"
+    folder.mkdir()
+    shutil.copy(REPO / "catalogs" / "qxj.yaml", folder / "qxj.yaml")
+    text = (REPO / "catalogs" / "qxj.yaml").read_text(encoding="utf-8")
+    (folder / "qxj.yaml").write_text(text, encoding="utf-8")
+    (folder / "empty.yaml").write_text("", encoding="utf-8")
+    report_path = tmp_path / "report.json"
+    out = gongshu("run", "--catalogs", str(folder), "--report-json", str(report_path), env_extra=harness_api)
+    assert out.returncode == 1
+    assert "empty.yaml" in out.stderr and "the file is empty" in out.stderr
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["status"] == "failed"
+    failed = [r for r in report["resources"] if r["stages"]["catalog"]["status"] == "failed"]
+    assert [r["department"] for r in failed] == ["empty"]
+    assert "the file is empty" in failed[0]["stages"]["catalog"]["error"]
