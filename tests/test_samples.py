@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pytest
-from gongshu.catalog import yamlpos
 from stdnum.cn import ric, uscc
 
+from gongshu.catalog import yamlpos
 from gongshu.catalog.model import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -96,8 +96,7 @@ def compiled(data: dict, version: int = 1) -> CompiledCatalog:
         content_hash=f"sha256:{dept.id}",
         compiled_at=GENERATED_AT,
         resources=tuple(
-            CompiledResource(r, CODES[(dept.id, r.id)], resource_completeness(dept, r))
-            for r in catalog.resources
+            CompiledResource(r, CODES[(dept.id, r.id)], resource_completeness(dept, r)) for r in catalog.resources
         ),
     )
 
@@ -254,9 +253,7 @@ def test_exports_are_byte_identical_for_the_same_input(catalogs, tmp_path):
     for export in (export_json, export_dcat, export_xlsx):
         a = export(catalogs, tmp_path / "a" / export.__name__, generated_at=GENERATED_AT).read_bytes()
         b = export(list(reversed(catalogs)), tmp_path / "b" / export.__name__, generated_at=GENERATED_AT)
-        later = export(
-            catalogs, tmp_path / "c" / export.__name__, generated_at=GENERATED_AT + dt.timedelta(days=1)
-        )
+        later = export(catalogs, tmp_path / "c" / export.__name__, generated_at=GENERATED_AT + dt.timedelta(days=1))
         assert a == b.read_bytes(), export.__name__
         assert a != later.read_bytes(), export.__name__  # the time stamp really comes from generated_at
 

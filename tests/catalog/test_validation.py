@@ -24,9 +24,7 @@ def test_base_catalog_is_valid(write, base_text):
 
 
 def test_yaml_syntax_error_names_line(write, base_text):
-    text = base_text.replace(
-        "    level: L1\n    primary_key: [uscc]", "    level: L1\n    primary_key: [uscc"
-    )
+    text = base_text.replace("    level: L1\n    primary_key: [uscc]", "    level: L1\n    primary_key: [uscc")
     path = write(text)
     [err] = errors_of(path)
     assert err.code == "CATALOG_YAML_SYNTAX"
@@ -142,9 +140,7 @@ def test_source_file_that_does_not_exist(write, base_text):
 
 def test_two_departments_with_the_same_id(write, base_text):
     first = write(base_text, "scjgj.yaml")
-    second = write(
-        base_text.replace("name: 台州市市场监督管理局", "name: 台州市市场监管局"), "scjgj_copy.yaml"
-    )
+    second = write(base_text.replace("name: 台州市市场监督管理局", "name: 台州市市场监管局"), "scjgj_copy.yaml")
     loaded = {item.path: item for item in validate_files([first, second])}
     assert loaded[first].errors == []
     [err] = loaded[second].errors
@@ -182,14 +178,10 @@ def test_secrets_never_in_a_catalog(write, base_text):
 
 
 def test_sensitive_resources_cannot_be_opened(write, base_text):
-    text = base_text.replace(
-        "    level: L1\n    primary_key: [uscc]", "    level: L4\n    primary_key: [uscc]"
-    )
+    text = base_text.replace("    level: L1\n    primary_key: [uscc]", "    level: L4\n    primary_key: [uscc]")
     [err] = errors_of(write(text))
     assert err.code == "CATALOG_LEVEL_OPEN" and "L4" in err.message
-    text = base_text.replace(
-        "    level: L1\n    primary_key: [uscc]", "    level: L3\n    primary_key: [uscc]"
-    )
+    text = base_text.replace("    level: L1\n    primary_key: [uscc]", "    level: L3\n    primary_key: [uscc]")
     [err] = errors_of(write(text))
     assert err.code == "CATALOG_LEVEL_OPEN" and err.allowed == ("有条件开放", "不予开放")
 
@@ -235,8 +227,10 @@ def test_file_name_should_match_department_id(write, base_text):
 
 def test_unquoted_all_digit_codes_stay_text(write, base_text):
     # 113310000026096536 is a valid all-digit USCC; YAML reads it unquoted as a number
-    text = base_text.split("  uscc: ")[0] + "  uscc: 113310000026096536\n  region_code: 331000\n" + (
-        base_text.split("  uscc: ")[1].split("\n", 1)[1]
+    text = (
+        base_text.split("  uscc: ")[0]
+        + "  uscc: 113310000026096536\n  region_code: 331000\n"
+        + (base_text.split("  uscc: ")[1].split("\n", 1)[1])
     )
     [loaded] = validate_files([write(text)])
     assert loaded.errors == []

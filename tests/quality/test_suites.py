@@ -108,9 +108,7 @@ def validate():
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     batch_definition = (
-        ctx.data_sources.add_pandas("frames")
-        .add_dataframe_asset("frame")
-        .add_batch_definition_whole_dataframe("all")
+        ctx.data_sources.add_pandas("frames").add_dataframe_asset("frame").add_batch_definition_whole_dataframe("all")
     )
 
     def run(suite, frame: pd.DataFrame) -> set[str]:
@@ -165,9 +163,7 @@ def test_clean_frame_passes_and_each_defect_fails_exactly_its_rule(tmp_path, val
         return frame
 
     assert validate(suite, defect("uscc", 1, uscc(1))) == {"PK_DUPLICATE"}
-    assert validate(suite, defect("uscc", 1, uscc(2).replace("M", "I"))) == {
-        "USCC_FORMAT"
-    }  # I: not in GB 32100
+    assert validate(suite, defect("uscc", 1, uscc(2).replace("M", "I"))) == {"USCC_FORMAT"}  # I: not in GB 32100
     assert validate(suite, defect("status", 0, "歇业")) == {"ENUM_INVALID"}
     assert validate(suite, defect("company_name", 2, None)) == {"REQUIRED_MISSING"}
     assert validate(suite, defect("region", 0, "３３１００２")) == {"REGION_INVALID"}  # full-width digits
@@ -227,9 +223,7 @@ def test_suites_of_removed_resources_are_deleted_unless_hand_edited(tmp_path):
 
     write_suites(catalog(REGISTRY, LICENCES), tmp_path)
     doc = json.loads(licences.read_text(encoding="utf-8"))
-    doc["expectations"].append(
-        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "licence_no"}}
-    )
+    doc["expectations"].append({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "licence_no"}})
     licences.write_text(json.dumps(doc), encoding="utf-8")
     results = {r.resource: r for r in write_suites(catalog(REGISTRY), tmp_path)}
     left = results["licences"]
@@ -256,9 +250,7 @@ def test_load_suite_refuses_suites_that_would_check_nothing(tmp_path):
     broken = tmp_path / "broken.clean.json"
     bad = {"type": "expect_column_values_to_not_be_null", "kwargs": {}}  # no column: GX would drop it
     broken.write_text(json.dumps({**doc, "expectations": [*doc["expectations"], bad]}), encoding="utf-8")
-    with pytest.raises(
-        SuiteError, match=r"broken\.clean\.json.*expectation \d+ \(expect_column_values_to_not_be_null"
-    ):
+    with pytest.raises(SuiteError, match=r"broken\.clean\.json.*expectation \d+ \(expect_column_values_to_not_be_null"):
         load_suite(broken)
 
     suite = load_suite(good)
