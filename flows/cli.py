@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -176,16 +177,18 @@ def _run(
     if not os.environ.get("PREFECT_API_URL"):
         typer.echo("starting Prefect's temporary local server (10-20 s; set PREFECT_API_URL to use a running one)")
     started = time.monotonic()
+    from .demo import sample_api
     from .pipeline import pipeline_flow
 
-    state = pipeline_flow(
-        catalogs=str(folder),
-        departments=departments,
-        stages=chosen,
-        period=period,
-        run_id=new_run_id(),
-        return_state=True,
-    )
+    with sample_api(folder.resolve().parent / "samples") if demo else nullcontext():
+        state = pipeline_flow(
+            catalogs=str(folder),
+            departments=departments,
+            stages=chosen,
+            period=period,
+            run_id=new_run_id(),
+            return_state=True,
+        )
     report = state.result(raise_on_failure=False)
     if isinstance(report, BaseException):
         _fail(f"the pipeline crashed: {report}", code=1)

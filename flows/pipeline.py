@@ -14,10 +14,11 @@ from gongshu.runs import RunReport, new_run_id
 from gongshu.settings import get_settings
 
 from .catalog import catalog_flow
+from .collect import collect_flow
 from .common import finish, run_name
 from .options import BUILT_STAGES, check_period, check_stages
 
-STAGE_FLOWS: dict[str, Callable] = {"catalog": catalog_flow}
+STAGE_FLOWS: dict[str, Callable] = {"catalog": catalog_flow, "collect": collect_flow}
 if tuple(STAGE_FLOWS) != BUILT_STAGES:
     raise RuntimeError("flows/options.py BUILT_STAGES must list the stage flows of STAGE_FLOWS, in order")
 
@@ -40,7 +41,8 @@ def pipeline_flow(
     report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
     report.outputs["period"] = period
     for stage in chosen:
-        state = STAGE_FLOWS[stage](catalogs=catalogs, departments=departments, run_id=run_id, return_state=True)
+        params = {"catalogs": catalogs} if stage == "catalog" else {}
+        state = STAGE_FLOWS[stage](departments=departments, run_id=run_id, return_state=True, **params)
         stage_report = state.result(raise_on_failure=False)
         if isinstance(stage_report, RunReport):
             report.outcomes += stage_report.outcomes

@@ -20,14 +20,28 @@ def print_summary(report: RunReport, demo: bool = False) -> None:
     width = max((len(d) for d in by_dept), default=10)
     for dept in sorted(by_dept):
         outs = by_dept[dept]
-        counts = {s: sum(o.status == s for o in outs) for s in ("completed", "failed", "skipped")}
+        parts = []
+        for stage in dict.fromkeys(o.stage for o in outs):
+            mine = [o for o in outs if o.stage == stage]
+            ok = sum(o.status == "completed" for o in mine)
+            text = f"{stage} {ok}/{len(mine)}"
+            failed = sum(o.status == "failed" for o in mine)
+            skipped = sum(o.status == "skipped" for o in mine)
+            if failed:
+                text += f" ({failed} failed)"
+            if skipped:
+                text += f" ({skipped} skipped)"
+            rows = [o.rows_out for o in mine if o.rows_out is not None]
+            if stage != "catalog" and rows:
+                text += f" {sum(rows):,} rows"
+            parts.append(text)
         scores = [o.details["completeness"] for o in outs if "completeness" in o.details]
-        extra = f"  metadata completeness {sum(scores) / len(scores):5.1f}" if scores else ""
-        line = (
-            f"  {dept:<{width}}  {counts['completed']:3d} completed  {counts['failed']:2d} failed"
-            f"  {counts['skipped']:2d} skipped{extra}"
+        if scores:
+            parts.append(f"completeness {sum(scores) / len(scores):.1f}")
+        typer.secho(
+            f"  {dept:<{width}}  " + "  ".join(parts),
+            fg=typer.colors.RED if any(o.status == "failed" for o in outs) else None,
         )
-        typer.secho(line, fg=typer.colors.RED if counts["failed"] else None)
         missing = Counter(item for o in outs for item in o.details.get("missing_metadata", []))
         if missing:
             shown = ", ".join(f"{item} ×{n}" for item, n in missing.most_common(4))

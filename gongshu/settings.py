@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     db_url: str | None = Field(None, description="platform database; default: SQLite under home")
     catalogs: Path = Field(Path("./catalogs"), description="folder of department catalog files")
     expectations: Path = Field(Path("./expectations"), description="folder of Great Expectations suites")
+    source_retry_delays: list[float] = Field(
+        [5.0, 20.0], description="seconds between retries of a source that failed transiently (timeout, 5xx)"
+    )
 
     @property
     def database_url(self) -> str:

@@ -50,7 +50,7 @@ def test_validate_reports_errors_with_positions_and_exits_1(tmp_path):
 
 
 def test_bad_arguments_get_clear_errors():
-    out = gongshu("run", "--stages", "collect")
+    out = gongshu("run", "--stages", "scorecard")
     assert out.returncode == 2 and "not built yet" in out.stderr
     out = gongshu("run", "--stages", "colect")
     assert out.returncode == 2 and "unknown stage" in out.stderr
@@ -69,7 +69,7 @@ def test_run_writes_the_report_and_exports(tmp_path, harness_api, gongshu_home):
         "--department",
         "scjgj",
         "--department",
-        "qxj",
+        "wjw",
         "--report-json",
         str(report_path),
         env_extra=harness_api,
@@ -78,10 +78,15 @@ def test_run_writes_the_report_and_exports(tmp_path, harness_api, gongshu_home):
     report = json.loads(report_path.read_text(encoding="utf-8"))
     assert report["status"] == "completed" and report["run_id"]
     assert report["started_at"] <= report["finished_at"]
-    assert {r["department"] for r in report["resources"]} == {"scjgj", "qxj"}
+    assert {r["department"] for r in report["resources"]} == {"scjgj", "wjw"}
+    manifest = json.loads((REPO / "samples" / "manifest.json").read_text(encoding="utf-8"))["resources"]
     for entry in report["resources"]:
         stage = entry["stages"]["catalog"]
         assert stage["status"] == "completed" and stage["code"] and 0 <= stage["completeness"] <= 100
+        collect = entry["stages"]["collect"]
+        key = f"{entry['department']}/{entry['resource']}"
+        assert collect["status"] == "completed" and collect["rows_in"] == collect["rows_out"] == manifest[key]["rows"]
+        assert collect["gate"]["passed"] is True and collect["batch_id"]
     assert (gongshu_home / "reports" / f"{report['run_id']}.json").is_file()
     assert "where to look" in out.stdout and "catalog.xlsx" in out.stdout
 

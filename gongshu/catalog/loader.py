@@ -296,6 +296,13 @@ def _issue_from_pydantic(loaded: LoadedCatalog, err: dict[str, Any]) -> CatalogI
             "starting with a letter (it becomes part of table names and URLs)",
             loc,
         )
+    if kind == "string_too_long" and key == "id":
+        limit = err.get("ctx", {}).get("max_length")
+        return loaded.issue(
+            "CATALOG_INVALID_ID",
+            f"'{value}' is too long for an id: at most {limit} characters (it becomes part of table names)",
+            loc,
+        )
     if kind == "too_short" and key in ("resources", "fields"):
         return loaded.issue("CATALOG_EMPTY_LIST", f"'{key}' must list at least one entry", loc)
     shown = f"'{'.'.join(str(s) for s in doc_loc)}'" if doc_loc else "the document"

@@ -27,6 +27,9 @@ from .vocab import (
 )
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
+# Table names are ods_<department>__<resource> and dwd_…: within PostgreSQL's 63 characters.
+DepartmentId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=16)]
+ResourceId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -36,7 +39,7 @@ class _Strict(BaseModel):
 
 
 class Department(_Strict):
-    id: Ident
+    id: DepartmentId
     name: Text
     uscc: str | None = None
     """统一社会信用代码 of the department (信息资源提供方代码); GB 32100 check character verified."""
@@ -129,7 +132,7 @@ Source = Annotated[CsvSource | ExcelSource | SqlSource | HttpSource, Field(discr
 
 
 class Resource(_Strict):
-    id: Ident
+    id: ResourceId
     name: Text
     summary: str | None = None
     category: Category

@@ -174,3 +174,55 @@ class RunLog(Base):
     error: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CollectBatch(Base):
+    """One batch appended to a resource's ODS table: stored whole or not at all. The fingerprint
+    makes collecting the same content again a no-op; ``high_water`` is where the next incremental
+    collection starts, and it is written in the same transaction as the rows."""
+
+    __tablename__ = "collect_batch"
+    __table_args__ = (
+        UniqueConstraint("department_key", "resource_key", "fingerprint"),
+        Index("ix_collect_batch_resource", "department_key", "resource_key", "finished_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    department_key: Mapped[str] = mapped_column(String(48))
+    resource_key: Mapped[str] = mapped_column(String(48))
+    ods_table: Mapped[str] = mapped_column(String(63))
+    fingerprint: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(Integer)
+    since: Mapped[str | None] = mapped_column(String(64))
+    high_water: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column()
+    finished_at: Mapped[dt.datetime] = mapped_column()
+    notes: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class QualityResult(Base):
+    """One row per check a quality gate evaluated."""
+
+    __tablename__ = "quality_result"
+    __table_args__ = (
+        Index("ix_quality_result_run", "run_id"),
+        Index("ix_quality_result_resource", "department_key", "resource_key", "gate", "evaluated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    department_key: Mapped[str] = mapped_column(String(48))
+    resource_key: Mapped[str] = mapped_column(String(48))
+    gate: Mapped[str] = mapped_column(String(10))
+    """raw (collect), clean (cleanse), publish (open)."""
+    batch_id: Mapped[str | None] = mapped_column(String(40))
+    rule: Mapped[str] = mapped_column(String(40))
+    expectation: Mapped[str] = mapped_column(String(80))
+    column: Mapped[str | None] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(10))
+    success: Mapped[bool] = mapped_column(Boolean)
+    unexpected_count: Mapped[int | None] = mapped_column(Integer)
+    observed: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    evaluated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

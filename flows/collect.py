@@ -1,0 +1,73 @@
+"""The collect flow (数据归集): every registered resource with a source, one task run each, read in
+chunks behind the raw gate and appended to its ODS table whole or not at all. One resource failing
+never stops the others; the flow ends Failed listing what failed and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from gongshu.catalog.registry import registered
+from gongshu.collect.stage import STAGE
+from gongshu.runs import Outcome, RunReport, new_run_id
+from gongshu.settings import get_settings
+from gongshu.store.db import get_engine, session_scope
+from tasks.collect import collect_one, publish_collect_artifact
+from tasks.runlog import log_outcomes
+
+from .common import finish, run_name
+
+
+@flow(
+    name="collect",
+    flow_run_name=lambda: run_name("collect"),
+    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    description="数据归集: collect every resource's source into its ODS table behind the raw gate",
+)
+def collect_flow(departments: list[str] | None = None, resources: list[str] | None = None, run_id: str | None = None):
+    run_id = run_id or new_run_id()
+    report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
+    with session_scope(get_engine()) as session:
+        catalogs = registered(session, departments)
+    if not catalogs:
+        raise ValueError("no registered catalog to collect: run the catalog stage first")
+    jobs = [
+        (c.department.id, r.resource, c.path.parent)
+        for c in catalogs
+        for r in c.resources
+        if not resources or r.resource.id in resources or f"{c.department.id}.{r.resource.id}" in resources
+    ]
+    delays = get_settings().source_retry_delays
+    futures = [
+        collect_one.with_options(
+            tags=["collect", f"dept:{dept}"], retries=len(delays), retry_delay_seconds=delays
+        ).submit(dept, res.id, res, folder, run_id)
+        for dept, res, folder in jobs
+    ]
+    for (dept, res, _), future in zip(jobs, futures, strict=True):
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, Outcome):
+            report.outcomes.append(result)
+        else:  # retries exhausted on a transient error, or a bug: the resource fails, the others go on
+            now = dt.datetime.now(dt.UTC)
+            report.outcomes.append(
+                Outcome(
+                    stage=STAGE,
+                    department=dept,
+                    resource=res.id,
+                    status="failed",
+                    started_at=now,
+                    finished_at=now,
+                    error=(
+                        f"{result} (gave up after {len(delays)} retries)"
+                        if isinstance(result, BaseException)
+                        else f"the task ended {future.state.name}"
+                    ),
+                )
+            )
+    log_outcomes(run_id, STAGE, report.outcomes)
+    publish_collect_artifact(report.outcomes)
+    report.finished_at = dt.datetime.now(dt.UTC)
+    return finish(STAGE, report)

@@ -1,0 +1,85 @@
+"""What every source connector gives the collection stage, and how it fails.
+
+A connector turns one resource's ``source`` into a :class:`Reading`: the column names it found and
+an iterator of chunks. A chunk is a ``pyarrow.Table`` whose columns are the source columns, every
+value as text exactly as received (``None`` for an empty cell or SQL NULL), plus ``_source_row``:
+the 1-based position of the record in the source (header, title and 合计 rows not counted). Chunks
+are bounded (``chunk_rows``) so that memory stays flat however large the source is.
+
+A connector raises :class:`SourceError` with a sentence a person can act on (the file or URL, the
+line or row, the column) and says whether trying again may help (``transient``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pyarrow as pa
+
+SOURCE_ROW = "_source_row"
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+class SourceError(Exception):
+    """A source that cannot be read. ``code`` is stable (e.g. ``SOURCE_NOT_FOUND``)."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        transient: bool = False,
+        location: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.transient = transient
+        self.location = location
+        """The file or URL (never with credentials)."""
+        self.line = line
+
+    def __str__(self) -> str:
+        where = self.location or ""
+        if where and self.line is not None:
+            where += f":{self.line}"
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass
+class Reading:
+    """An open source: its columns, its chunks, and what was noticed while reading."""
+
+    columns: list[str]
+    chunks: Iterator[pa.Table]
+    notes: list[str] = field(default_factory=list)
+    """Things worth recording, e.g. 'detected encoding gb18030', 'ignored 1 合计 row at row 312'."""
+    digest: str | None = None
+    """A digest of the whole source known before reading (a file's bytes), if the connector has one."""
+    high_water: str | None = None
+    """For incremental sources: the largest watermark value read, set once the chunks are consumed."""
+    description: str = ""
+    """What was read, for logs: 'csv samples/scjgj/enterprise_registry.csv (utf-8)'."""
+
+
+class Connector(Protocol):
+    def __call__(
+        self,
+        source: object,
+        catalog_dir: Path,
+        *,
+        since: str | None = None,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        env: Mapping[str, str] | None = None,
+    ) -> Reading: ...
+
+
+def text_table(columns: list[str], rows: list[list[str | None]], first_row: int) -> pa.Table:
+    """A chunk from row lists: every column as text, plus the source row numbers."""
+    arrays = {name: pa.array([r[i] for r in rows], type=pa.string()) for i, name in enumerate(columns)}
+    arrays[SOURCE_ROW] = pa.array(range(first_row, first_row + len(rows)), type=pa.int64())
+    return pa.table(arrays)

@@ -1,0 +1,288 @@
+"""The collection stage (数据归集) for one resource: read its source in chunks, pass the raw gate,
+and append the batch to its ODS table, whole or not at all.
+
+Order of work, so that nothing is stored from a batch that fails:
+  1. open the source (missing file, bad encoding, unreachable server fail here);
+  2. a file whose bytes were collected before is skipped at once (batch fingerprint);
+  3. the raw gate's header check: the catalog's columns are present (extra ones are a warning);
+  4. every chunk is appended inside one transaction while per-row flags are gathered;
+  5. the raw gate's row checks (row count, decodable text); then the batch row, with the new
+     high-water mark, is written in the same transaction and committed, or everything is rolled back.
+Gate results are recorded whatever the outcome. A transient source error is raised (the task layer
+retries it); every other problem becomes a failed outcome whose error says what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import secrets
+import threading
+from collections.abc import Mapping
+from contextlib import nullcontext
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from ..catalog.issues import closest
+from ..catalog.model import Resource
+from ..quality import gate, raw
+from ..runs import Outcome
+from ..store import models as m
+from ..store import ods
+from ..store.db import session_scope
+from . import open_source
+from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, SourceError
+
+STAGE = "collect"
+# SQLite has one writer at a time: loads in this process take turns instead of waiting on its lock
+_sqlite_writer = threading.Lock()
+
+
+class _Abandon(Exception):
+    """Roll the batch back and report ``outcome`` instead."""
+
+    def __init__(self, outcome: Outcome):
+        self.outcome = outcome
+
+
+def new_batch_id(now: dt.datetime) -> str:
+    return f"b{now:%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
+
+
+def last_high_water(session: Session, department: str, resource: str) -> str | None:
+    return session.scalar(
+        select(m.CollectBatch.high_water)
+        .where(m.CollectBatch.department_key == department, m.CollectBatch.resource_key == resource)
+        .where(m.CollectBatch.high_water.is_not(None))
+        .order_by(m.CollectBatch.finished_at.desc())
+        .limit(1)
+    )
+
+
+def batch_with(session: Session, department: str, resource: str, fingerprint: str) -> m.CollectBatch | None:
+    return session.scalar(
+        select(m.CollectBatch).where(
+            m.CollectBatch.department_key == department,
+            m.CollectBatch.resource_key == resource,
+            m.CollectBatch.fingerprint == fingerprint,
+        )
+    )
+
+
+def collect_resource(
+    engine: Engine,
+    department: str,
+    resource: Resource,
+    catalog_dir: Path,
+    run_id: str,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    env: Mapping[str, str] | None = None,
+) -> Outcome:
+    """Collect one resource. Raises :class:`SourceError` only for transient source errors."""
+    started = dt.datetime.now(dt.UTC)
+
+    def outcome(status: str, **kw) -> Outcome:
+        return Outcome(
+            stage=STAGE,
+            department=department,
+            resource=resource.id,
+            status=status,  # type: ignore[arg-type]
+            started_at=started,
+            finished_at=dt.datetime.now(dt.UTC),
+            **kw,
+        )
+
+    if resource.source is None:
+        return outcome("skipped", reason="no source declared: the resource is catalogued only")
+    watermark = getattr(resource.source, "watermark", None)
+    with session_scope(engine) as session:
+        since = last_high_water(session, department, resource.id) if watermark else None
+    try:
+        reading = open_source(resource, catalog_dir, since=since, chunk_rows=chunk_rows, env=env)
+    except SourceError as exc:
+        if exc.transient:
+            raise
+        return outcome("failed", error=str(exc), details={"code": exc.code})
+
+    details: dict = {"source": reading.description, "notes": reading.notes}
+    if reading.digest:
+        with session_scope(engine) as session:
+            earlier = batch_with(session, department, resource.id, reading.digest)
+            if earlier is not None:
+                return outcome(
+                    "skipped",
+                    rows_in=0,
+                    rows_out=0,
+                    reason=f"same content as batch {earlier.id} collected {earlier.finished_at:%Y-%m-%d %H:%M} UTC; "
+                    "nothing added",
+                    details=details,
+                )
+
+    header = gate.evaluate("raw", [(raw.header_suite(department, resource), raw.header_frame(reading.columns))])
+    if not header.passed:
+        _record(engine, header, run_id, department, resource.id, None)
+        return outcome(
+            "failed",
+            error=_columns_error(resource, reading.columns, reading.description),
+            details={**details, "gate": header.summary()},
+        )
+
+    by_column = {f.column: f.name for f in resource.fields}
+    batch_id = new_batch_id(started)
+    collected_at = dt.datetime.now(dt.UTC)
+    table = ods.ods_table(department, resource.id, [f.name for f in resource.fields])
+    hasher = None if reading.digest else hashlib.sha256()
+    rows_seen: list[pa.ChunkedArray] = []
+    flags: list[pa.ChunkedArray] = []
+    stored = 0
+    result = header
+    try:
+        with _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(), engine.begin() as conn:
+            ods.ensure_table(conn, table)
+            for chunk in reading.chunks:
+                picked = _pick(chunk, by_column)
+                rows_seen.append(picked.column(SOURCE_ROW))
+                flags.append(raw.undecodable(picked, list(by_column.values())))
+                if hasher is not None:
+                    hasher.update(_canonical_bytes(picked))
+                stored += ods.append(conn, table, picked, batch_id, collected_at)
+            if stored == 0 and since is not None:
+                raise _Abandon(
+                    outcome(
+                        "completed",
+                        rows_in=0,
+                        rows_out=0,
+                        details={
+                            **details,
+                            "since": since,
+                            "high_water": since,
+                            "note": "no rows past the high-water mark",
+                        },
+                    )
+                )
+            result = gate.evaluate(
+                "raw",
+                [
+                    (raw.header_suite(department, resource), raw.header_frame(reading.columns)),
+                    (raw.rows_suite(department, resource, since is not None), raw.rows_frame(rows_seen, flags)),
+                ],
+            )
+            details["gate"] = result.summary()
+            if not result.passed:
+                raise _Abandon(
+                    outcome(
+                        "failed",
+                        rows_in=stored,
+                        rows_out=0,
+                        error=_rows_error(result, resource) + "; nothing from this batch was stored",
+                        details=details,
+                    )
+                )
+            fingerprint = reading.digest or f"sha256:{hasher.hexdigest()}"  # type: ignore[union-attr]
+            with Session(bind=conn) as session:
+                earlier = batch_with(session, department, resource.id, fingerprint)
+                if earlier is not None:
+                    raise _Abandon(
+                        outcome(
+                            "skipped",
+                            rows_in=stored,
+                            rows_out=0,
+                            reason=f"same content as batch {earlier.id}; nothing added",
+                            details=details,
+                        )
+                    )
+                high_water = reading.high_water if watermark else None
+                session.add(
+                    m.CollectBatch(
+                        id=batch_id,
+                        run_id=run_id,
+                        department_key=department,
+                        resource_key=resource.id,
+                        ods_table=table.name,
+                        fingerprint=fingerprint,
+                        source=reading.description,
+                        rows=stored,
+                        since=since,
+                        high_water=high_water,
+                        started_at=started,
+                        finished_at=dt.datetime.now(dt.UTC),
+                        notes=reading.notes,
+                    )
+                )
+                session.flush()
+    except _Abandon as abandon:
+        _record(engine, result, run_id, department, resource.id, None)
+        return abandon.outcome
+    except SourceError as exc:
+        if exc.transient:
+            raise
+        return outcome(
+            "failed",
+            rows_in=stored,
+            rows_out=0,
+            error=str(exc) + "; nothing from this batch was stored",
+            details={**details, "code": exc.code},
+        )
+    _record(engine, result, run_id, department, resource.id, batch_id)
+    details.update({"batch_id": batch_id, "ods_table": table.name})
+    if watermark:
+        details.update({"since": since, "high_water": reading.high_water})
+    return outcome("completed", rows_in=stored, rows_out=stored, details=details)
+
+
+def _pick(chunk: pa.Table, by_column: dict[str, str]) -> pa.Table:
+    """The catalog's columns of a chunk under their field names (a column an API only sent on a
+    later page is NULL in the earlier chunks)."""
+    columns = {
+        name: chunk.column(col) if col in chunk.column_names else pa.nulls(chunk.num_rows, pa.string())
+        for col, name in by_column.items()
+    }
+    return pa.table({**columns, SOURCE_ROW: chunk.column(SOURCE_ROW)})
+
+
+def _record(engine: Engine, result: gate.GateResult, run_id: str, department: str, resource: str, batch: str | None):
+    with session_scope(engine) as session:
+        gate.record(session, result, run_id=run_id, department=department, resource=resource, batch_id=batch)
+
+
+def _canonical_bytes(chunk: pa.Table) -> bytes:
+    """The chunk's values as CSV (without source row numbers), to fingerprint non-file sources."""
+    buf = io.BytesIO()
+    pacsv.write_csv(chunk.drop_columns([SOURCE_ROW]), buf, pacsv.WriteOptions(include_header=False))
+    return buf.getvalue()
+
+
+def _columns_error(resource: Resource, found: list[str], where: str) -> str:
+    missing = [f for f in resource.fields if f.column not in found]
+    parts = []
+    for f in missing:
+        guess = closest(f.column, [c for c in found if c not in {x.column for x in resource.fields}])
+        hint = f" (did you mean '{guess}'? set source_column or fix the source)" if guess else ""
+        parts.append(f"'{f.column}' for field '{f.name}'{hint}")
+    return (
+        f"{where}: the source lacks {len(missing)} column(s) the catalog declares: {', '.join(parts)}; "
+        f"the source has: {', '.join(found)}; nothing was stored"
+    )
+
+
+def _rows_error(result: gate.GateResult, resource: Resource) -> str:
+    q = resource.quality
+    parts = []
+    for check in result.failed:
+        if check.rule == "ROW_COUNT":
+            bounds = f"at least {q.min_rows}" + (f" and at most {q.max_rows}" if q.max_rows else "")
+            parts.append(f"the batch has {check.observed.get('observed_value')} rows; the catalog expects {bounds}")
+        elif check.rule == "TEXT_UNDECODABLE":
+            parts.append(
+                f"{check.unexpected_count} rows hold text that was not decoded right (U+FFFD or 锟斤拷), "
+                f"more than the catalog's max_invalid_ratio {q.max_invalid_ratio}: check the file's encoding"
+            )
+        else:
+            parts.append(f"{check.rule} failed")
+    return "raw gate failed: " + "; ".join(parts)

@@ -1,0 +1,107 @@
+"""ODS tables: one per resource, ``ods_<department>__<resource>``, holding every collected row as
+received (text) with its batch id, collection time and source row number.
+
+Tables are created from the catalog on first collection; a field added to the catalog later adds
+a column (old rows hold NULL there), a field removed keeps its column (history stays readable).
+Bulk loads use the fastest path each database offers inside the caller's transaction, so a batch
+is stored whole or not at all: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .models import UTCDateTime
+
+BATCH_ID = "_batch_id"
+COLLECTED_AT = "_collected_at"
+SOURCE_ROW = "_source_row"
+SYSTEM_COLUMNS = (BATCH_ID, COLLECTED_AT, SOURCE_ROW)
+
+
+def ods_table_name(department: str, resource: str) -> str:
+    """``ods_<department>__<resource>`` (ids are short enough for PostgreSQL's 63 characters)."""
+    return f"ods_{department}__{resource}"
+
+
+def ods_table(department: str, resource: str, fields: Sequence[str]) -> sa.Table:
+    table = sa.Table(
+        ods_table_name(department, resource),
+        sa.MetaData(),
+        sa.Column(BATCH_ID, sa.String(40), nullable=False, index=True),
+        sa.Column(COLLECTED_AT, UTCDateTime(), nullable=False),
+        sa.Column(SOURCE_ROW, sa.BigInteger, nullable=False),
+        *(sa.Column(name, sa.Text) for name in fields),
+    )
+    return table
+
+
+def ensure_table(conn: Connection, table: sa.Table) -> list[str]:
+    """Create the table, or add the columns the catalog gained since; returns the columns added."""
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(table.name):
+        table.create(conn)
+        return []
+    existing = {c["name"] for c in inspector.get_columns(table.name)}
+    added = []
+    preparer = conn.dialect.identifier_preparer
+    for column in table.columns:
+        if column.name not in existing:
+            conn.execute(
+                sa.text(f"ALTER TABLE {preparer.quote(table.name)} ADD COLUMN {preparer.quote(column.name)} TEXT")
+            )
+            added.append(column.name)
+    return added
+
+
+def append(conn: Connection, table: sa.Table, chunk: pa.Table, batch_id: str, collected_at: dt.datetime) -> int:
+    """Append a chunk (field columns as text plus ``_source_row``) inside the caller's transaction."""
+    n = chunk.num_rows
+    if n == 0:
+        return 0
+    fields = [c for c in chunk.column_names if c != SOURCE_ROW]
+    columns = [BATCH_ID, COLLECTED_AT, SOURCE_ROW, *fields]
+    quote = conn.dialect.identifier_preparer.quote
+    target = f"{quote(table.name)} ({', '.join(quote(c) for c in columns)})"
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        full = pa.table(
+            {
+                BATCH_ID: pa.array([batch_id] * n, pa.string()),
+                COLLECTED_AT: pa.array([collected_at.isoformat()] * n, pa.string()),
+                SOURCE_ROW: chunk.column(SOURCE_ROW),
+                **{f: chunk.column(f) for f in fields},
+            }
+        )
+        buf = io.BytesIO()
+        # strings are written quoted and NULL as an unquoted empty field: COPY keeps '' and NULL apart
+        pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {target} FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buf.getvalue())
+        return n
+    # SQLite holds datetimes as text in SQLAlchemy's format (UTC, no offset)
+    stamp = collected_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else collected_at
+    values = [chunk.column(c).to_pylist() for c in (SOURCE_ROW, *fields)]
+    rows = [(batch_id, stamp, *row) for row in zip(*values, strict=True)]
+    if dialect == "sqlite":
+        placeholders = ", ".join("?" * len(columns))
+        conn.connection.driver_connection.cursor().executemany(f"INSERT INTO {target} VALUES ({placeholders})", rows)
+    else:
+        conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+    return n
+
+
+def count_rows(conn: Connection, table_name: str, batch_id: str | None = None) -> int:
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"SELECT COUNT(*) FROM {quote(table_name)}"
+    if batch_id is None:
+        return conn.execute(sa.text(sql)).scalar_one()
+    return conn.execute(sa.text(sql + f" WHERE {quote(BATCH_ID)} = :b"), {"b": batch_id}).scalar_one()
