@@ -12,15 +12,18 @@ line or row, the column) and says whether trying again may help (``transient``).
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import pyarrow as pa
 
+T = TypeVar("T")
 SOURCE_ROW = "_source_row"
-DEFAULT_CHUNK_ROWS = 100_000
+DEFAULT_CHUNK_ROWS = 50_000  # small enough to overlap reading with writing, large enough for fast bulk calls
 
 
 class SourceError(Exception):
@@ -83,3 +86,50 @@ def text_table(columns: list[str], rows: list[list[str | None]], first_row: int)
     arrays = {name: pa.array([r[i] for r in rows], type=pa.string()) for i, name in enumerate(columns)}
     arrays[SOURCE_ROW] = pa.array(range(first_row, first_row + len(rows)), type=pa.int64())
     return pa.table(arrays)
+
+
+_DONE = object()
+
+
+def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Produce ``items`` in a background thread, at most ``depth`` ahead of the consumer.
+
+    Parsing a source (pyarrow, database drivers) and writing a batch (sqlite3, COPY) both release
+    the GIL, so reading the next chunk while the last one is stored overlaps them; the bound keeps
+    memory flat. An exception in the producer is raised in the consumer, at the item it replaced.
+    If the consumer stops early, the producer stops at its next item.
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        buffer.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put((_DONE, None))
+        except BaseException as exc:  # handed to the consumer
+            buffer.put((_DONE, exc))
+
+    worker = threading.Thread(target=produce, name="gongshu-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, exc = buffer.get()
+            if exc is not None:
+                raise exc
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
+        close = getattr(items, "close", None)
+        worker.join(timeout=5)
+        if close is not None and not worker.is_alive():
+            close()

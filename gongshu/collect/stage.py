@@ -19,7 +19,7 @@ import hashlib
 import io
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from ..store import models as m
 from ..store import ods
 from ..store.db import session_scope
 from . import open_source
-from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, SourceError
+from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, SourceError, prefetched
 
 STAGE = "collect"
 # SQLite has one writer at a time: loads in this process take turns instead of waiting on its lock
@@ -145,12 +145,9 @@ def collect_resource(
     try:
         with _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(), engine.begin() as conn:
             ods.ensure_table(conn, table)
-            for chunk in reading.chunks:
-                picked = _pick(chunk, by_column)
+            for picked, bad in prefetched(_prepare(reading.chunks, by_column, hasher)):
                 rows_seen.append(picked.column(SOURCE_ROW))
-                flags.append(raw.undecodable(picked, list(by_column.values())))
-                if hasher is not None:
-                    hasher.update(_canonical_bytes(picked))
+                flags.append(bad)
                 stored += ods.append(conn, table, picked, batch_id, collected_at)
             if stored == 0 and since is not None:
                 raise _Abandon(
@@ -234,6 +231,15 @@ def collect_resource(
     if watermark:
         details.update({"since": since, "high_water": reading.high_water})
     return outcome("completed", rows_in=stored, rows_out=stored, details=details)
+
+
+def _prepare(chunks, by_column: dict[str, str], hasher) -> Iterator[tuple[pa.Table, pa.ChunkedArray]]:  # noqa: ANN001
+    """Each chunk as the ODS stores it, with its per-row decoding flags (run ahead in a thread)."""
+    for chunk in chunks:
+        picked = _pick(chunk, by_column)
+        if hasher is not None:
+            hasher.update(_canonical_bytes(picked))
+        yield picked, raw.undecodable(picked, list(by_column.values()))
 
 
 def _pick(chunk: pa.Table, by_column: dict[str, str]) -> pa.Table:

@@ -85,11 +85,10 @@ def header_frame(columns: list[str]) -> pd.DataFrame:
 def undecodable(chunk: pa.Table, columns: list[str]) -> pa.ChunkedArray:
     """Per row: does any of ``columns`` hold text that was not decoded right?"""
     flags = pa.chunked_array([pa.array([False] * chunk.num_rows, pa.bool_())])
+    pattern = "|".join(MANGLED)
     for name in columns:
-        col = chunk.column(name)
-        for token in MANGLED:
-            hit = pc.fill_null(pc.match_substring(col, token), False)
-            flags = pc.or_(flags, hit)
+        hit = pc.fill_null(pc.match_substring_regex(chunk.column(name), pattern), False)
+        flags = pc.or_(flags, hit)
     return flags
 
 

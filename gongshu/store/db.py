@@ -44,6 +44,7 @@ def _create(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA cache_size=-131072")  # 128 MiB: a batch load spills less of the WAL
             cur.close()
 
         return engine

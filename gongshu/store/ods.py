@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 
 import pyarrow as pa
@@ -24,6 +25,7 @@ BATCH_ID = "_batch_id"
 COLLECTED_AT = "_collected_at"
 SOURCE_ROW = "_source_row"
 SYSTEM_COLUMNS = (BATCH_ID, COLLECTED_AT, SOURCE_ROW)
+_SAFE_LITERAL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def ods_table_name(department: str, resource: str) -> str:
@@ -87,14 +89,21 @@ def append(conn: Connection, table: sa.Table, chunk: pa.Table, batch_id: str, co
         with cursor.copy(f"COPY {target} FROM STDIN (FORMAT csv)") as copy:
             copy.write(buf.getvalue())
         return n
-    # SQLite holds datetimes as text in SQLAlchemy's format (UTC, no offset)
-    stamp = collected_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else collected_at
-    values = [chunk.column(c).to_pylist() for c in (SOURCE_ROW, *fields)]
-    rows = [(batch_id, stamp, *row) for row in zip(*values, strict=True)]
     if dialect == "sqlite":
-        placeholders = ", ".join("?" * len(columns))
-        conn.connection.driver_connection.cursor().executemany(f"INSERT INTO {target} VALUES ({placeholders})", rows)
+        # The batch id (ours, [a-z0-9-]) and the time (SQLAlchemy's text form for SQLite: UTC, no
+        # offset) are the same on every row: written once into the statement as literals, so that
+        # each row binds only its own values.
+        stamp = collected_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if not _SAFE_LITERAL.fullmatch(batch_id):
+            raise ValueError(f"unexpected batch id {batch_id!r}")
+        placeholders = ", ".join("?" * (len(columns) - 2))
+        values = [chunk.column(c).to_pylist() for c in (SOURCE_ROW, *fields)]
+        conn.connection.driver_connection.cursor().executemany(
+            f"INSERT INTO {target} VALUES ('{batch_id}', '{stamp}', {placeholders})", zip(*values, strict=True)
+        )
     else:
+        values = [chunk.column(c).to_pylist() for c in (SOURCE_ROW, *fields)]
+        rows = [(batch_id, collected_at, *row) for row in zip(*values, strict=True)]
         conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
     return n
 
