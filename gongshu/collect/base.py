@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -133,3 +134,78 @@ def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
         worker.join(timeout=5)
         if close is not None and not worker.is_alive():
             close()
+
+
+class ClosingChunks(Iterator[pa.Table]):
+    """Chunks that release what produced them (a connection, an HTTP client) when exhausted, on error,
+    on ``close()`` or when dropped; ``release`` is told whether the chunks were read to the end."""
+
+    def __init__(self, chunks: Iterator[pa.Table], release: Callable[[bool], None]) -> None:
+        self._chunks = chunks
+        self._release: Callable[[bool], None] | None = release
+
+    def __iter__(self) -> ClosingChunks:
+        return self
+
+    def __next__(self) -> pa.Table:
+        if self._release is None:
+            raise StopIteration
+        try:
+            return next(self._chunks)
+        except StopIteration:
+            self._close(exhausted=True)
+            raise
+        except BaseException:
+            self._close(exhausted=False)
+            raise
+
+    def close(self) -> None:
+        self._close(exhausted=False)
+
+    def _close(self, exhausted: bool) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            close = getattr(self._chunks, "close", None)
+            if close is not None:
+                close()
+            release(exhausted)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001, S110 - nothing to report to at garbage collection
+            pass
+
+
+def header_names(
+    cells: Sequence[str],
+    *,
+    label: Callable[[int], str],
+    notes: list[str],
+    location: str | None,
+    line: int | None,
+    where: str = "the header",
+) -> list[str]:
+    """Column names from header cells: trimmed (and BOM-free), an empty cell named ``column_<label>``
+    (noted), and a name used twice refused, naming the columns by ``label`` (1, 2, … or A, B, …)."""
+    names, unnamed = [], []
+    for i, cell in enumerate(cells, start=1):
+        name = (cell or "").strip().lstrip("\ufeff").strip()
+        if not name:
+            name = f"column_{label(i)}"
+            unnamed.append(name)
+        names.append(name)
+    if unnamed:
+        notes.append(f"header cells without a name: called {', '.join(unnamed)}")
+    dupes = [n for n, k in Counter(names).items() if k > 1]
+    if dupes:
+        listed = "; ".join(
+            f"{n} (columns {', '.join(label(i) for i, m in enumerate(names, start=1) if m == n)})" for n in dupes
+        )
+        raise SourceError(
+            "SOURCE_HEADER",
+            f"{where} names a column more than once: {listed}; give every column its own name",
+            location=location,
+            line=line,
+        )
+    return names

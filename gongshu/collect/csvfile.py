@@ -27,7 +27,6 @@ import hashlib
 import io
 import re
 import threading
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,7 @@ import pyarrow.csv as pacsv
 
 from ..catalog.model import CsvSource
 from ..catalog.paths import resolve_source_path
-from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, Reading, SourceError
+from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, Reading, SourceError, header_names
 from .encoding import Encoding, decide, encoding_error, first_bad_bytes
 
 HEAD_BYTES = 4 << 20
@@ -182,28 +181,7 @@ def _header(text: str, delimiter: str, *, complete: bool) -> _Header | None:
 
 
 def _column_names(raw: list[str], location: str, line: int, notes: list[str]) -> list[str]:
-    names = []
-    unnamed = []
-    for i, cell in enumerate(raw, start=1):
-        name = cell.strip().lstrip("\ufeff").strip()
-        if not name:
-            name = f"column_{i}"
-            unnamed.append(name)
-        names.append(name)
-    if unnamed:
-        notes.append(f"header cells without a name: called {', '.join(unnamed)}")
-    dupes = [n for n, k in Counter(names).items() if k > 1]
-    if dupes:
-        listed = "; ".join(
-            f"{n} (columns {', '.join(str(i) for i, m in enumerate(names, start=1) if m == n)})" for n in dupes
-        )
-        raise SourceError(
-            "SOURCE_HEADER",
-            f"the header names a column more than once: {listed}; give every column its own name",
-            location=location,
-            line=line,
-        )
-    return names
+    return header_names(raw, label=str, notes=notes, location=location, line=line)
 
 
 # --- reading -----------------------------------------------------------------------------------

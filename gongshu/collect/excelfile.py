@@ -51,7 +51,6 @@ import hashlib
 import re
 import warnings
 import zipfile
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -63,7 +62,7 @@ import pyarrow as pa
 from ..catalog.issues import closest
 from ..catalog.model import ExcelSource
 from ..catalog.paths import resolve_source_path
-from .base import DEFAULT_CHUNK_ROWS, Reading, SourceError, text_table
+from .base import DEFAULT_CHUNK_ROWS, Reading, SourceError, header_names, text_table
 
 SCAN_ROWS = 30
 """Rows looked at to find the header."""
@@ -482,27 +481,8 @@ def _open_sheet(sheet: _Sheet, source: ExcelSource, digest: str, chunk_rows: int
 def _column_names(names: list[str], location: str, h: int, notes: list[str]) -> list[str]:
     if not names:
         raise SourceError("SOURCE_HEADER", f"the header row {h} has no names", location=location, line=h)
-    unnamed = []
-    out = []
-    for i, name in enumerate(names, start=1):
-        if not name:
-            name = f"column_{_col_letter(i)}"
-            unnamed.append(name)
-        out.append(name)
-    if unnamed:
-        notes.append(f"header cells without a name: called {', '.join(unnamed)}")
-    dupes = [n for n, k in Counter(out).items() if k > 1]
-    if dupes:
-        listed = "; ".join(
-            f"{n} (columns {', '.join(_col_letter(i) for i, m in enumerate(out, start=1) if m == n)})" for n in dupes
-        )
-        raise SourceError(
-            "SOURCE_HEADER",
-            f"the header (row {h}) names a column more than once: {listed}; give every column its own name",
-            location=location,
-            line=h,
-        )
-    return out
+    where = f"the header (row {h})"
+    return header_names(names, label=_col_letter, notes=notes, location=location, line=h, where=where)
 
 
 @dataclass

@@ -25,7 +25,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from gongshu.catalog.model import HttpSource
 
-from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, Reading, SourceError
+from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, ClosingChunks, Reading, SourceError
 
 RETRIES = 3
 """Retries of one request after a timeout, a connection error, a 5xx or a 429 (so 4 attempts)."""
@@ -88,7 +88,7 @@ def read_http(
         _add_columns(columns, first, 1, notes=None)
     reading = Reading(columns=columns, chunks=iter(()), notes=notes, description=_describe(source, fetcher))
     chunks = _chunks(first, pages, columns, notes, chunk_rows)
-    reading.chunks = _ClosingChunks(chunks, fetcher.close)
+    reading.chunks = ClosingChunks(chunks, lambda exhausted: fetcher.close())
     return reading
 
 
@@ -492,37 +492,3 @@ def _describe(source: HttpSource, fetcher: _Fetcher) -> str:
     if source.token_env:
         text += f", bearer token from ${source.token_env}"
     return text
-
-
-class _ClosingChunks(Iterator[pa.Table]):
-    """The chunks, closing the HTTP client when exhausted, on error, on ``close()`` or when dropped."""
-
-    def __init__(self, chunks: Iterator[pa.Table], release: Callable[[], None]) -> None:
-        self._chunks = chunks
-        self._release: Callable[[], None] | None = release
-
-    def __iter__(self) -> _ClosingChunks:
-        return self
-
-    def __next__(self) -> pa.Table:
-        if self._release is None:
-            raise StopIteration
-        try:
-            return next(self._chunks)
-        except BaseException:  # StopIteration included
-            self.close()
-            raise
-
-    def close(self) -> None:
-        release, self._release = self._release, None
-        if release is not None:
-            close = getattr(self._chunks, "close", None)
-            if close is not None:
-                close()
-            release()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - nothing to report to at garbage collection
-            pass

@@ -35,7 +35,7 @@ from sqlalchemy.sql.sqltypes import NullType
 from gongshu.catalog.model import SqlSource
 from gongshu.catalog.paths import resolve_sql_url, sqlite_file
 
-from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, Reading, SourceError
+from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, ClosingChunks, Reading, SourceError
 
 CONNECT_TIMEOUT = 10
 """Seconds to wait for a database server to accept a connection before the read fails (transient)."""
@@ -105,7 +105,7 @@ def read_sql(
         if target_reading is not None and wm is not None and high_water is not None:
             target_reading.high_water = high_water
 
-    reading.chunks = _ClosingChunks(
+    reading.chunks = ClosingChunks(
         _chunks(result, plan, chunk_rows, target, finish),
         lambda exhausted: _release(result, conn, engine, exhausted),
     )
@@ -529,43 +529,3 @@ def _release(result: CursorResult, conn: Connection, engine: Engine, exhausted: 
         conn.close()
     finally:
         engine.dispose()
-
-
-class _ClosingChunks(Iterator[pa.Table]):
-    """The chunks, releasing the connection when exhausted, on error, on ``close()`` or when dropped."""
-
-    def __init__(self, chunks: Iterator[pa.Table], release: Callable[[bool], None]) -> None:
-        self._chunks = chunks
-        self._release: Callable[[bool], None] | None = release
-
-    def __iter__(self) -> _ClosingChunks:
-        return self
-
-    def __next__(self) -> pa.Table:
-        if self._release is None:
-            raise StopIteration
-        try:
-            return next(self._chunks)
-        except StopIteration:
-            self._close(exhausted=True)
-            raise
-        except BaseException:
-            self._close(exhausted=False)
-            raise
-
-    def close(self) -> None:
-        self._close(exhausted=False)
-
-    def _close(self, exhausted: bool) -> None:
-        release, self._release = self._release, None
-        if release is not None:
-            close = getattr(self._chunks, "close", None)
-            if close is not None:
-                close()
-            release(exhausted)
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001, S110 - nothing to report to at garbage collection
-            pass
