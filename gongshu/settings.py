@@ -59,6 +59,8 @@ def configure_prefect_env(settings: Settings | None = None) -> None:
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        # a first start migrates a fresh Prefect database: ~20 s on 2 cores, Prefect's default limit
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
