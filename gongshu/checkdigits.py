@@ -12,7 +12,6 @@ from stdnum.cn import ric, uscc
 
 # 18 characters; alphabet without I, O, S, V, Z; positions 3-8 are a region code.
 USCC_PATTERN = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
-ID_CARD_PATTERN = re.compile(r"\d{17}[\dX]")
 
 
 def uscc_check_char(first17: str) -> str:

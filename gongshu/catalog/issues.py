@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -67,22 +67,6 @@ class CatalogIssue:
             "suggestion": self.suggestion,
             "text": str(self),
         }
-
-
-@dataclass
-class IssueList:
-    items: list[CatalogIssue] = field(default_factory=list)
-
-    def add(self, issue: CatalogIssue) -> None:
-        self.items.append(issue)
-
-    @property
-    def errors(self) -> list[CatalogIssue]:
-        return [i for i in self.items if i.severity == "error"]
-
-    @property
-    def warnings(self) -> list[CatalogIssue]:
-        return [i for i in self.items if i.severity == "warning"]
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:

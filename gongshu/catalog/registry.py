@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..store import models as m
@@ -198,14 +198,3 @@ def registered(session: Session, departments: Sequence[str] | None = None) -> li
             )
         )
     return result
-
-
-def version_count(session: Session, department: str) -> int:
-    return (
-        session.scalar(
-            select(func.count(m.CatalogVersion.id))
-            .join(m.Department, m.Department.id == m.CatalogVersion.department_id)
-            .where(m.Department.key == department)
-        )
-        or 0
-    )

@@ -22,8 +22,9 @@ from typing import Protocol, TypeVar
 
 import pyarrow as pa
 
+from ..store.ods import SOURCE_ROW
+
 T = TypeVar("T")
-SOURCE_ROW = "_source_row"
 DEFAULT_CHUNK_ROWS = 50_000  # small enough to overlap reading with writing, large enough for fast bulk calls
 
 
@@ -80,6 +81,21 @@ class Connector(Protocol):
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         env: Mapping[str, str] | None = None,
     ) -> Reading: ...
+
+
+def existing_file(path: Path, written: str) -> str:
+    """The file a catalog names, or a SOURCE_NOT_FOUND error saying the path as written and as resolved."""
+    location = str(path)
+    if not path.exists():
+        raise SourceError(
+            "SOURCE_NOT_FOUND",
+            f"file not found: {written} (resolved to {path}); check the path in the catalog, "
+            "which is relative to the catalog file",
+            location=location,
+        )
+    if not path.is_file():
+        raise SourceError("SOURCE_NOT_FOUND", f"{written} (resolved to {path}) is not a file", location=location)
+    return location
 
 
 def text_table(columns: list[str], rows: list[list[str | None]], first_row: int) -> pa.Table:

@@ -37,7 +37,7 @@ import pyarrow.csv as pacsv
 
 from ..catalog.model import CsvSource
 from ..catalog.paths import resolve_source_path
-from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, Reading, SourceError, header_names
+from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, Reading, SourceError, existing_file, header_names
 from .encoding import Encoding, decide, encoding_error, first_bad_bytes
 
 HEAD_BYTES = 4 << 20
@@ -123,16 +123,7 @@ class _Scan:
 
 def _scan(path: Path, written: str) -> _Scan:
     """One pass over the file: its digest, its head, the first non-ASCII block after an ASCII head."""
-    location = str(path)
-    if not path.exists():
-        raise SourceError(
-            "SOURCE_NOT_FOUND",
-            f"file not found: {written} (resolved to {path}); check the path in the catalog, "
-            "which is relative to the catalog file",
-            location=location,
-        )
-    if not path.is_file():
-        raise SourceError("SOURCE_NOT_FOUND", f"{written} (resolved to {path}) is not a file", location=location)
+    location = existing_file(path, written)
     sha = hashlib.sha256()
     size = 0
     later = None

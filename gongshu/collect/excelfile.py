@@ -62,7 +62,7 @@ import pyarrow as pa
 from ..catalog.issues import closest
 from ..catalog.model import ExcelSource
 from ..catalog.paths import resolve_source_path
-from .base import DEFAULT_CHUNK_ROWS, Reading, SourceError, header_names, text_table
+from .base import DEFAULT_CHUNK_ROWS, Reading, SourceError, existing_file, header_names, text_table
 
 SCAN_ROWS = 30
 """Rows looked at to find the header."""
@@ -114,16 +114,7 @@ class _Sheet:
 
 
 def _digest(path: Path, written: str) -> tuple[str, bytes]:
-    location = str(path)
-    if not path.exists():
-        raise SourceError(
-            "SOURCE_NOT_FOUND",
-            f"file not found: {written} (resolved to {path}); check the path in the catalog, "
-            "which is relative to the catalog file",
-            location=location,
-        )
-    if not path.is_file():
-        raise SourceError("SOURCE_NOT_FOUND", f"{written} (resolved to {path}) is not a file", location=location)
+    location = existing_file(path, written)
     sha = hashlib.sha256()
     try:
         with path.open("rb") as f:

@@ -163,13 +163,8 @@ def collect_resource(
                         },
                     )
                 )
-            result = gate.evaluate(
-                "raw",
-                [
-                    (raw.header_suite(department, resource), raw.header_frame(reading.columns)),
-                    (raw.rows_suite(department, resource, since is not None), raw.rows_frame(rows_seen, flags)),
-                ],
-            )
+            rows_suite = raw.rows_suite(department, resource, since is not None)
+            result = gate.GateResult("raw", header.checks + gate.validate(rows_suite, raw.rows_frame(rows_seen, flags)))
             details["gate"] = result.summary()
             if not result.passed:
                 raise _Abandon(

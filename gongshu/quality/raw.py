@@ -16,12 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog.model import Resource
+from ..store.ods import SOURCE_ROW
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
 
 UNDECODABLE = "_undecodable"
-SOURCE_ROW = "_source_row"
 # U+FFFD, and what UTF-8 bytes of U+FFFD look like when decoded as GBK
 MANGLED = ("\ufffd", "锟斤拷")
 

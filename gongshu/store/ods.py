@@ -24,7 +24,6 @@ from .models import UTCDateTime
 BATCH_ID = "_batch_id"
 COLLECTED_AT = "_collected_at"
 SOURCE_ROW = "_source_row"
-SYSTEM_COLUMNS = (BATCH_ID, COLLECTED_AT, SOURCE_ROW)
 _SAFE_LITERAL = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -106,11 +105,3 @@ def append(conn: Connection, table: sa.Table, chunk: pa.Table, batch_id: str, co
         rows = [(batch_id, collected_at, *row) for row in zip(*values, strict=True)]
         conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
     return n
-
-
-def count_rows(conn: Connection, table_name: str, batch_id: str | None = None) -> int:
-    quote = conn.dialect.identifier_preparer.quote
-    sql = f"SELECT COUNT(*) FROM {quote(table_name)}"
-    if batch_id is None:
-        return conn.execute(sa.text(sql)).scalar_one()
-    return conn.execute(sa.text(sql + f" WHERE {quote(BATCH_ID)} = :b"), {"b": batch_id}).scalar_one()
