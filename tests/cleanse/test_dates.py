@@ -22,7 +22,9 @@ CASES = [
     ("20200102", "2020-01-02", None, "DATE_MIXED_FORMAT"),
     ("2020年1月2日", "2020-01-02", None, "DATE_MIXED_FORMAT"),
     ("2020.1.2", "2020-01-02", None, "DATE_MIXED_FORMAT"),
-    (" 2020-01-02 ", "2020-01-02", None, "DATE_MIXED_FORMAT"),
+    (" 2020-01-02 ", "2020-01-02", None, None),  # trimming alone is no finding
+    ("２０２０－０１－０２", "2020-01-02", None, "FULLWIDTH"),
+    ("２０２０/1/2", "2020-01-02", None, "DATE_MIXED_FORMAT"),
     ("43832", "2020-01-02", None, "DATE_MIXED_FORMAT"),  # Excel serial number
     ("2021-02-30", None, "DATE_INVALID", None),
     ("2023-13-05", None, "DATE_INVALID", None),
@@ -42,6 +44,7 @@ def test_each_written_form():
     assert got.values.to_pylist() == [c[1] for c in CASES]
     assert got.rejected.tolist() == [c[2] for c in CASES]
     assert got.repaired.tolist() == [c[3] for c in CASES]
+    assert got.warned.tolist() == [None] * len(CASES)
 
 
 def test_datetimes_keep_their_time():
