@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 catalog_app = typer.Typer(help="目录编制: validate, compile and export department catalogs.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+quality_app = typer.Typer(help="数据质量: Great Expectations Data Docs of the quality gates.", no_args_is_help=True)
+app.add_typer(quality_app, name="quality")
 
 Catalogs = Annotated[
     Path | None,
@@ -106,6 +108,18 @@ def catalog_export(
     target.parent.mkdir(parents=True, exist_ok=True)
     writer(catalogs, target)
     typer.echo(f"wrote {target} ({len(catalogs)} departments, {sum(len(c.resources) for c in catalogs)} resources)")
+
+
+@quality_app.command("docs")
+def quality_docs() -> None:
+    """Build Great Expectations Data Docs from the latest gate results; prints the path of its index.html."""
+    from gongshu.quality.docs import DocsError, build_data_docs
+
+    try:
+        index = build_data_docs(get_settings().home)
+    except DocsError as exc:
+        _fail(str(exc), code=1)
+    typer.echo(index.resolve())
 
 
 @app.command("run")

@@ -1,37 +1,56 @@
 """Great Expectations suites of the clean gate, generated from the catalog.
 
-One suite per resource describes its cleansed (dwd) table: the values have already been
-standardised by the cleansing stage, so every check is exact (no ``mostly``): a clean table that
-fails one is a cleansing defect, not a data-entry slip. Only built-in expectation classes are used:
-a suite naming a custom class that is not imported where it is loaded comes back from GX with that
-expectation silently dropped, and an empty suite validates as success (``load_suite`` refuses both).
+One suite per resource describes a batch after cleansing, on two frames (each expectation's
+``meta.gongshu.scope`` says which):
+
+* ``table``: the rows about to be loaded into the resource's dwd table, one column per catalog field.
+  The cleansing stage has standardised them and quarantined every row that breaks the contract, so
+  the loaded table must satisfy it exactly (no ``mostly``): a failure here is a cleansing defect
+  and stops publication. A hand-written expectation without a scope is a ``table`` one.
+* ``rows``: one row per row of the batch as received, a single column ``_status`` (``loaded``,
+  ``quarantined`` or ``merged``), for the share of quarantined rows the catalog tolerates.
+
+Besides GX's built-in expectations the suites use gongshu's own check-character expectations
+(:mod:`gongshu.quality.expectations`). A suite naming a custom class that is not imported where it
+is loaded comes back from GX with that expectation silently dropped, and an empty suite validates as
+success: ``load_suite`` imports gongshu's expectations and refuses unknown types and empty suites.
 
 Suites are plain JSON files, ``<out_dir>/<department>/<resource>.clean.json``, written with sorted
 keys and no time stamps or random ids, so regenerating an unchanged catalog changes no byte. Every
-generated expectation carries ``meta.gongshu = {"generated": true, "rule": <code>, "field": <name>}``;
-an expectation without it is hand-written and is kept, in its order, after the generated ones.
+generated expectation carries ``meta.gongshu = {"generated": true, "rule": <code>, "field": <name>,
+"scope": <scope>}``; an expectation without the flag is hand-written and is kept, in its order,
+after the generated ones.
 
 What is checked (rule codes are stable: gate results, quarantine reasons and scorecards use them):
 
-============================  =========================================================  ========
-rule                          expectation                                                severity
-============================  =========================================================  ========
-``COLUMNS_MISMATCH``          the table has exactly the catalog's fields                 critical
-``ROW_COUNT``                 row count within ``quality.min_rows``..``max_rows``        critical
-``PK_DUPLICATE``              the primary key is unique (one column or compound)         critical
-``REQUIRED_MISSING``          required and primary-key fields are never null             critical
-``USCC_FORMAT``               统一社会信用代码: 18 characters, GB 32100 alphabet         critical
-``ID_CARD_FORMAT``            公民身份号码: 17 digits and a digit or X                   critical
-``REGION_INVALID``            行政区划代码: 6 digits                                      critical
-``ENUM_INVALID``              an enum value is one of the catalog's values               warning
-``PHONE_INVALID``             the canonical phone forms (see ``PATTERNS``)               warning
-``EMAIL_INVALID``             an e-mail address                                          warning
-``DATE_INVALID``              ``YYYY-MM-DD`` / ``YYYY-MM-DD HH:MM:SS``                   warning
-============================  =========================================================  ========
+====================  ================================================================  ========  =====
+rule                  expectation                                                       severity  scope
+====================  ================================================================  ========  =====
+``COLUMNS_MISMATCH``  the table has exactly the catalog's fields                        critical  table
+``ROW_COUNT``         loaded rows within ``quality.min_rows``..``max_rows`` (no minimum  critical  table
+                      when the source is read incrementally, by ``source.watermark``)
+``INVALID_RATIO``     quarantined rows at most ``quality.max_invalid_ratio`` of the      critical  rows
+                      batch (``mostly``)
+``INVALID_RATIO``     no row quarantined (so that any quarantined row is recorded)      warning   rows
+``PK_DUPLICATE``      the primary key is unique (one column or compound)                critical  table
+``REQUIRED_MISSING``  required and primary-key fields are never null                    critical  table
+``USCC_FORMAT``       统一社会信用代码: 18 characters, GB 32100 alphabet                critical  table
+``USCC_CHECKSUM``     统一社会信用代码: GB 32100 check character (pilot codes accepted)  critical  table
+``USCC_PILOT``        统一社会信用代码: not a pilot code (legal, recorded)               warning   table
+``ID_CARD_FORMAT``    公民身份号码: 17 digits and a digit or X                          critical  table
+``ID_CARD_CHECKSUM``  公民身份号码: a real birth date 1900-01-01..today, GB 11643 check  critical  table
+                      character
+``REGION_INVALID``    行政区划代码: 6 digits                                             critical  table
+``ENUM_INVALID``      an enum value is one of the catalog's values                      critical  table
+``PHONE_INVALID``     the canonical phone forms (see ``PATTERNS``)                      critical  table
+``EMAIL_INVALID``     an e-mail address                                                 critical  table
+``DATE_INVALID``      ``YYYY-MM-DD`` / ``YYYY-MM-DD HH:MM:SS``                          critical  table
+====================  ================================================================  ========  =====
 
 Codes (USCC, ID numbers, region codes) are join keys between departments: a malformed one breaks
-sharing, so it stops the resource. The check characters themselves are verified by the cleansing
-stage (vectorised); here the form is enough, since a built-in expectation cannot compute them.
+sharing. The format and the check character are separate rules so that a failure says which broke.
+Pilot codes (统一社会信用代码 issued before GB 32100 was final, whose check character does not compute)
+are legal: they pass ``USCC_CHECKSUM`` and are recorded by the ``USCC_PILOT`` warning.
 
 Numbers (``integer``, ``decimal``, ``amount``) get no type check: the cleansing stage either parsed
 a value into a number or quarantined the row, and a dtype expectation would tie the suite to one
@@ -78,20 +97,29 @@ PATTERNS: dict[str, str] = {
 """The canonical form of each code-like kind after cleansing; the cleansers must produce exactly it."""
 
 Severity = Literal["critical", "warning"]
-# rule code -> severity of the expectations generated for it
+# rule code -> severity of the expectations generated for it (INVALID_RATIO also has a warning twin)
 RULES: dict[str, Severity] = {
     "COLUMNS_MISMATCH": "critical",
     "ROW_COUNT": "critical",
+    "INVALID_RATIO": "critical",
     "PK_DUPLICATE": "critical",
     "REQUIRED_MISSING": "critical",
     "USCC_FORMAT": "critical",
+    "USCC_CHECKSUM": "critical",
+    "USCC_PILOT": "warning",
     "ID_CARD_FORMAT": "critical",
+    "ID_CARD_CHECKSUM": "critical",
     "REGION_INVALID": "critical",
-    "ENUM_INVALID": "warning",
-    "PHONE_INVALID": "warning",
-    "EMAIL_INVALID": "warning",
-    "DATE_INVALID": "warning",
+    "ENUM_INVALID": "critical",
+    "PHONE_INVALID": "critical",
+    "EMAIL_INVALID": "critical",
+    "DATE_INVALID": "critical",
 }
+Scope = Literal["table", "rows"]
+SCOPES: tuple[Scope, ...] = ("table", "rows")
+"""The frames a clean gate validates (see the module docstring); ``table`` is the default."""
+STATUS = "_status"
+"""The ``rows`` frame's one column: ``loaded``, ``quarantined`` or ``merged`` per row received."""
 FORMAT_RULES: dict[str, str] = {
     "uscc": "USCC_FORMAT",
     "id_card": "ID_CARD_FORMAT",
@@ -114,8 +142,11 @@ FORMAT_TEXT = {
 NOTE = (
     "Generated from the catalog by gongshu.quality.suites: expectations whose meta.gongshu.generated "
     "is true are rewritten on every catalog run. Add your own expectations without that flag "
-    "(built-in Great Expectations types only); they are kept."
+    "(built-in Great Expectations types or gongshu.quality.expectations; meta.gongshu.scope 'rows' "
+    "for the per-row _status frame, else the loaded table); they are kept."
 )
+_NOTE_PREFIX = NOTE.split(":", 1)[0]
+"""Notes starting so were written by this module (perhaps an older wording), not by a person."""
 
 
 class SuiteError(ValueError):
@@ -140,23 +171,109 @@ def _label(field: CatalogField) -> str:
 
 
 def _expectation(
-    type_: str, kwargs: dict[str, Any], rule: str, field: str | None, description: str, **extra: Any
+    type_: str,
+    kwargs: dict[str, Any],
+    rule: str,
+    field: str | None,
+    description: str,
+    *,
+    scope: Scope = "table",
+    severity: Severity | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    gongshu: dict[str, Any] = {"generated": True, "rule": rule, "field": field, **extra}
+    gongshu: dict[str, Any] = {"generated": True, "rule": rule, "field": field, "scope": scope, **extra}
     return {
         "type": type_,
         "kwargs": kwargs,
         "meta": {"gongshu": gongshu},
-        "severity": RULES[rule],
+        "severity": severity or RULES[rule],
         "description": description,
     }
 
 
-def generated_expectations(resource: Resource) -> list[dict[str, Any]]:
-    """The expectations the catalog implies for the resource's clean table, in a fixed order:
-    table checks, the primary key, then each field in catalog order."""
-    names = [f.name for f in resource.fields]
+def scope_of(meta: Any) -> Any:
+    """The frame an expectation is checked on, from its ``meta``: ``meta.gongshu.scope``, else ``table``."""
+    gongshu = meta.get("gongshu") if isinstance(meta, dict) else None
+    return gongshu.get("scope", "table") if isinstance(gongshu, dict) else "table"
+
+
+def _row_count(resource: Resource) -> dict[str, Any]:
+    """ROW_COUNT on the loaded rows: an incremental batch (rows past a watermark) may well be empty."""
     q = resource.quality
+    incremental = getattr(resource.source, "watermark", None) is not None
+    low = 0 if incremental else q.min_rows
+    bounds: dict[str, Any] = {"min_value": low}
+    if q.max_rows is not None:
+        bounds["max_value"] = q.max_rows
+    if incremental:
+        text = "增量归集，本批入库记录数不设下限" + (f"，不得多于 {q.max_rows} 行" if q.max_rows is not None else "")
+    else:
+        text = "入库记录数须" + (f"{low} 至 {q.max_rows} 行" if q.max_rows is not None else f"不少于 {low} 行")
+    return _expectation("expect_table_row_count_to_be_between", bounds, "ROW_COUNT", None, text)
+
+
+def _invalid_ratio(resource: Resource) -> list[dict[str, Any]]:
+    """The share of quarantined rows, on the ``rows`` frame: the catalog's limit, and any at all."""
+    limit = resource.quality.max_invalid_ratio
+    quarantined = {"column": STATUS, "value_set": ["quarantined"]}
+    return [
+        _expectation(
+            "expect_column_values_to_not_be_in_set",
+            {**quarantined, "mostly": round(1 - limit, 12)},
+            "INVALID_RATIO",
+            None,
+            f"本批被隔离（未入库）的记录不得超过 {limit * 100:g}%",
+            scope="rows",
+        ),
+        _expectation(
+            "expect_column_values_to_not_be_in_set",
+            quarantined,
+            "INVALID_RATIO",
+            None,
+            "本批不含被隔离（未入库）的记录（仅作提示，不阻断）",
+            scope="rows",
+            severity="warning",
+        ),
+    ]
+
+
+def _checksums(field: CatalogField, label: str) -> list[dict[str, Any]]:
+    """Check characters of code fields, with gongshu's own expectations (:mod:`.expectations`)."""
+    column = {"column": field.name}
+    if field.kind == "uscc":
+        return [
+            _expectation(
+                "expect_column_values_to_be_valid_uscc",
+                {**column, "allow_pilot_codes": True},
+                "USCC_CHECKSUM",
+                field.name,
+                f"{label}的校验码须符合 GB 32100（试点代码除外）",
+            ),
+            _expectation(
+                "expect_column_values_to_be_valid_uscc",
+                {**column, "allow_pilot_codes": False},
+                "USCC_PILOT",
+                field.name,
+                f"{label}不含校验码不符的试点代码（试点代码合法，仅作提示）",
+            ),
+        ]
+    if field.kind == "id_card":
+        return [
+            _expectation(
+                "expect_column_values_to_be_valid_id_card",
+                column,
+                "ID_CARD_CHECKSUM",
+                field.name,
+                f"{label}的出生日期须真实（1900年1月1日至今）且校验码符合 GB 11643",
+            )
+        ]
+    return []
+
+
+def generated_expectations(resource: Resource) -> list[dict[str, Any]]:
+    """The expectations the catalog implies for a cleansed batch of the resource, in a fixed order:
+    table checks, the share of quarantined rows, the primary key, then each field in catalog order."""
+    names = [f.name for f in resource.fields]
     out = [
         _expectation(
             "expect_table_columns_to_match_set",
@@ -165,12 +282,9 @@ def generated_expectations(resource: Resource) -> list[dict[str, Any]]:
             None,
             "数据表的字段须与目录登记的信息项完全一致：" + "、".join(names),
         ),
+        _row_count(resource),
+        *_invalid_ratio(resource),
     ]
-    rows: dict[str, Any] = {"min_value": q.min_rows}
-    if q.max_rows is not None:
-        rows["max_value"] = q.max_rows
-    bounds = f"{q.min_rows} 至 {q.max_rows} 行" if q.max_rows is not None else f"不少于 {q.min_rows} 行"
-    out.append(_expectation("expect_table_row_count_to_be_between", rows, "ROW_COUNT", None, f"记录数须{bounds}"))
 
     pk = list(resource.primary_key)
     if len(pk) == 1:
@@ -228,6 +342,7 @@ def generated_expectations(resource: Resource) -> list[dict[str, Any]]:
                     f"{label}{FORMAT_TEXT[field.kind]}",
                 )
             )
+        out += _checksums(field, label)
     return out
 
 
@@ -254,7 +369,13 @@ def build_suite(department_id: str, resource: Resource) -> ExpectationSuite:
     """The generated suite as a GX ``ExpectationSuite`` (not bound to any data context)."""
     import great_expectations as gx
 
-    return gx.ExpectationSuite(**suite_document(department_id, resource))
+    from . import expectations  # noqa: F401 - without it GX would drop the check-character expectations
+
+    document = suite_document(department_id, resource)
+    suite = gx.ExpectationSuite(**document)
+    if len(suite.expectations) != len(document["expectations"]):  # pragma: no cover - a defect here
+        raise RuntimeError(f"GX built {len(suite.expectations)} of {len(document['expectations'])} expectations")
+    return suite
 
 
 def is_generated(expectation: Any) -> bool:
@@ -322,8 +443,9 @@ def _merge(generated: dict[str, Any], existing: dict[str, Any] | None) -> tuple[
     if isinstance(meta, dict):
         extra = {k: v for k, v in meta.items() if k not in ("gongshu", "great_expectations_version")}
         doc["meta"] = {**extra, **generated["meta"]}
-    if existing.get("notes") not in (None, NOTE):
-        doc["notes"] = existing["notes"]
+    notes = existing.get("notes")
+    if notes is not None and not (isinstance(notes, str) and notes.startswith(_NOTE_PREFIX)):
+        doc["notes"] = notes
     return doc, len(hand)
 
 
@@ -400,8 +522,9 @@ def load_suite(path: str | Path) -> ExpectationSuite:
     """Load a suite file for a gate, refusing one that would check nothing or less than it says.
 
     Raises :class:`SuiteError` naming the file when the suite has no expectations, names an
-    expectation type GX does not know (it would be dropped silently), or has an expectation GX
-    cannot build from its configuration (also dropped silently).
+    expectation type GX does not know (it would be dropped silently), has an expectation GX cannot
+    build from its configuration (also dropped silently), or scopes one to a frame no gate has.
+    gongshu's own expectation types are imported first, so they are known.
     """
     path = Path(path)
     try:
@@ -423,6 +546,8 @@ def load_suite(path: str | Path) -> ExpectationSuite:
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
     from great_expectations.expectations.registry import get_expectation_impl
 
+    from . import expectations  # noqa: F401 - importing it registers gongshu's expectation types with GX
+
     problems = []
     for n, item in enumerate(raw, start=1):
         type_ = item.get("type") if isinstance(item, dict) else None
@@ -435,8 +560,12 @@ def load_suite(path: str | Path) -> ExpectationSuite:
         except ExpectationNotFoundError:
             problems.append(
                 f"{where}: '{type_}' is not a known Great Expectations expectation "
-                "(GX would drop it silently; use a built-in expectation)"
+                "(GX would drop it silently; use a built-in one or one of gongshu.quality.expectations)"
             )
+            continue
+        scope = scope_of(item.get("meta"))
+        if scope not in SCOPES:
+            problems.append(f"{where}: meta.gongshu.scope {scope!r} is not one of {', '.join(SCOPES)}")
             continue
         try:
             ExpectationConfiguration(**item).to_domain_obj()

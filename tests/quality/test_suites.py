@@ -12,7 +12,11 @@ import pytest
 
 from gongshu.catalog import Catalog
 from gongshu.checkdigits import id_card_check_char, uscc_check_char
+from gongshu.cleanse.codes import PILOT_CODES
+from gongshu.quality import gate
 from gongshu.quality.suites import SuiteError, build_suite, load_suite, suite_path, write_suites
+
+PILOT = min(PILOT_CODES)  # a legal code whose GB 32100 check character does not compute
 
 
 def uscc(n: int) -> str:
@@ -88,34 +92,28 @@ def clean_registry() -> pd.DataFrame:
     )
 
 
-def generated_rules(path: Path) -> list[tuple[str, str | None, str]]:
+def generated_rules(path: Path) -> list[tuple[str, str | None, str, str]]:
     doc = json.loads(path.read_text(encoding="utf-8"))
     return [
-        (e["meta"]["gongshu"]["rule"], e["meta"]["gongshu"]["field"], e["severity"])
+        (e["meta"]["gongshu"]["rule"], e["meta"]["gongshu"]["field"], e["severity"], e["meta"]["gongshu"]["scope"])
         for e in doc["expectations"]
-        if "gongshu" in (e.get("meta") or {})
+        if (e.get("meta") or {}).get("gongshu", {}).get("generated")
     ]
 
 
 @pytest.fixture(scope="module")
 def validate():
-    """Validate a frame against a suite in one ephemeral GX context; returns what failed: the rule
-    code of generated expectations, the expectation type of hand-written ones."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
+    """Run the clean gate on a loaded frame (every row of the batch loaded, unless ``rows`` says
+    otherwise); returns what failed: the rule code of generated expectations, the expectation type of
+    hand-written ones."""
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    batch_definition = (
-        ctx.data_sources.add_pandas("frames").add_dataframe_asset("frame").add_batch_definition_whole_dataframe("all")
-    )
 
-    def run(suite, frame: pd.DataFrame) -> set[str]:
-        result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
-        assert result.statistics["evaluated_expectations"] == len(suite.expectations) > 0
-        failed = [r.expectation_config for r in result.results if not r.success]
-        return {(c.meta or {}).get("gongshu", {}).get("rule") or c.type for c in failed}
+    def run(suite, frame: pd.DataFrame, rows: pd.DataFrame | None = None) -> set[str]:
+        if rows is None:
+            rows = pd.DataFrame({"_status": ["loaded"] * len(frame)})
+        result = gate.evaluate_scoped("clean", suite, {"table": frame, "rows": rows})
+        assert result.evaluated == len(suite.expectations) > 0
+        return {c.rule for c in result.checks if not c.success}
 
     return run
 
@@ -129,23 +127,47 @@ def test_suite_file_lists_the_checks_the_catalog_implies(tmp_path):
     assert doc["id"] is None
     rules = generated_rules(written.path)
     assert written.generated == len(rules)
-    assert rules[:3] == [
-        ("COLUMNS_MISMATCH", None, "critical"),
-        ("ROW_COUNT", None, "critical"),
-        ("PK_DUPLICATE", "uscc", "critical"),
+    assert rules[:5] == [
+        ("COLUMNS_MISMATCH", None, "critical", "table"),
+        ("ROW_COUNT", None, "critical", "table"),
+        ("INVALID_RATIO", None, "critical", "rows"),  # the catalog's share of quarantined rows
+        ("INVALID_RATIO", None, "warning", "rows"),  # any quarantined row at all
+        ("PK_DUPLICATE", "uscc", "critical", "table"),
     ]
-    assert set(rules[3:]) == {
-        ("REQUIRED_MISSING", "uscc", "critical"),
-        ("USCC_FORMAT", "uscc", "critical"),
-        ("REQUIRED_MISSING", "company_name", "critical"),
-        ("ID_CARD_FORMAT", "legal_rep_id", "critical"),
-        ("PHONE_INVALID", "phone", "warning"),
-        ("EMAIL_INVALID", "email", "warning"),
-        ("DATE_INVALID", "founded", "warning"),
-        ("DATE_INVALID", "updated_at", "warning"),
-        ("REGION_INVALID", "region", "critical"),
-        ("ENUM_INVALID", "status", "warning"),
+    # the loaded table must satisfy its contract exactly: every format check stops publication
+    assert set(rules[5:]) == {
+        ("REQUIRED_MISSING", "uscc", "critical", "table"),
+        ("USCC_FORMAT", "uscc", "critical", "table"),
+        ("USCC_CHECKSUM", "uscc", "critical", "table"),
+        ("USCC_PILOT", "uscc", "warning", "table"),
+        ("REQUIRED_MISSING", "company_name", "critical", "table"),
+        ("ID_CARD_FORMAT", "legal_rep_id", "critical", "table"),
+        ("ID_CARD_CHECKSUM", "legal_rep_id", "critical", "table"),
+        ("PHONE_INVALID", "phone", "critical", "table"),
+        ("EMAIL_INVALID", "email", "critical", "table"),
+        ("DATE_INVALID", "founded", "critical", "table"),
+        ("DATE_INVALID", "updated_at", "critical", "table"),
+        ("REGION_INVALID", "region", "critical", "table"),
+        ("ENUM_INVALID", "status", "critical", "table"),
     }
+    ratio = [e["kwargs"] for e in doc["expectations"] if e["meta"]["gongshu"]["rule"] == "INVALID_RATIO"]
+    assert ratio == [
+        {"column": "_status", "value_set": ["quarantined"], "mostly": 0.95},  # max_invalid_ratio defaults to 0.05
+        {"column": "_status", "value_set": ["quarantined"]},
+    ]
+    checksums = {
+        e["meta"]["gongshu"]["rule"]: e
+        for e in doc["expectations"]
+        if "CHECKSUM" in e["meta"]["gongshu"]["rule"] or "PILOT" in e["meta"]["gongshu"]["rule"]
+    }
+    assert (
+        checksums["USCC_CHECKSUM"]["type"] == checksums["USCC_PILOT"]["type"] == "expect_column_values_to_be_valid_uscc"
+    )
+    assert (
+        checksums["USCC_CHECKSUM"]["kwargs"]["allow_pilot_codes"],
+        checksums["USCC_PILOT"]["kwargs"]["allow_pilot_codes"],
+    ) == (True, False)
+    assert checksums["ID_CARD_CHECKSUM"]["type"] == "expect_column_values_to_be_valid_id_card"
     assert not [r for r in rules if r[1] == "capital"]  # amounts: no sign or type check (see module doc)
     row_count = doc["expectations"][1]["kwargs"]
     assert row_count == {"min_value": 2, "max_value": 100}
@@ -163,7 +185,15 @@ def test_clean_frame_passes_and_each_defect_fails_exactly_its_rule(tmp_path, val
         return frame
 
     assert validate(suite, defect("uscc", 1, uscc(1))) == {"PK_DUPLICATE"}
-    assert validate(suite, defect("uscc", 1, uscc(2).replace("M", "I"))) == {"USCC_FORMAT"}  # I: not in GB 32100
+    # I is not in the GB 32100 alphabet: the form is wrong, so the check character cannot be right either
+    assert validate(suite, defect("uscc", 1, uscc(2).replace("M", "I"))) == {
+        "USCC_FORMAT",
+        "USCC_CHECKSUM",
+        "USCC_PILOT",
+    }
+    assert validate(suite, defect("uscc", 1, uscc(2)[:-1] + "0")) == {"USCC_CHECKSUM", "USCC_PILOT"}
+    assert validate(suite, defect("uscc", 1, PILOT)) == {"USCC_PILOT"}  # legal: a warning only
+    assert validate(suite, defect("legal_rep_id", 0, id_card(11)[:-1] + "0")) == {"ID_CARD_CHECKSUM"}
     assert validate(suite, defect("status", 0, "歇业")) == {"ENUM_INVALID"}
     assert validate(suite, defect("company_name", 2, None)) == {"REQUIRED_MISSING"}
     assert validate(suite, defect("region", 0, "３３１００２")) == {"REGION_INVALID"}  # full-width digits
@@ -171,6 +201,8 @@ def test_clean_frame_passes_and_each_defect_fails_exactly_its_rule(tmp_path, val
     assert validate(suite, defect("phone", 0, "138-0000-0000")) == {"PHONE_INVALID"}
     assert validate(suite, clean_registry().assign(extra=1)) == {"COLUMNS_MISMATCH"}
     assert validate(suite, clean_registry().head(1)) == {"ROW_COUNT"}
+    quarantined = pd.DataFrame({"_status": ["loaded"] * 3 + ["quarantined"]})  # 25 %, above the default 5 %
+    assert validate(suite, clean_registry(), quarantined) == {"INVALID_RATIO"}
 
     licences = load_suite(suite_path(tmp_path, "scjgj", "licences"))
     frame = pd.DataFrame({"uscc": [uscc(1), uscc(1), uscc(2)], "licence_no": ["A1", "A2", "A1"]})
@@ -187,31 +219,39 @@ def test_regeneration_keeps_hand_written_expectations_and_is_byte_stable(tmp_pat
          "meta": {"owner": "市场监管局数据科"}, "severity": "warning"},
         {"type": "expect_column_value_lengths_to_be_between",
          "kwargs": {"column": "company_name", "min_value": 4}},
+        # on the per-row status frame: this department's batches never merge duplicates
+        {"type": "expect_column_values_to_not_be_in_set", "kwargs": {"column": "_status", "value_set": ["merged"]},
+         "meta": {"gongshu": {"scope": "rows"}}},
     ]  # fmt: skip
-    # one in the middle of the generated ones, one at the end: both end up after them, in this order
+    # one in the middle of the generated ones, the others at the end: all end up after them, in this order
     doc["expectations"][2:2] = hand[:1]
-    doc["expectations"].append(hand[1])
+    doc["expectations"] += hand[1:]
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
 
     # the catalog gains a field: generated part is rewritten, hand-written part kept after it, in order
     scope = {"name": "scope", "label": "经营范围", "kind": "text", "required": True}
     grown = {**REGISTRY, "fields": [*REGISTRY["fields"], scope]}
     [result] = write_suites(catalog(grown), tmp_path)
-    assert (result.status, result.hand_written, result.changed) == ("updated", 2, True)
+    assert (result.status, result.hand_written, result.changed) == ("updated", 3, True)
     after = json.loads(path.read_text(encoding="utf-8"))["expectations"]
-    assert after[-2:] == hand
-    assert ("REQUIRED_MISSING", "scope", "critical") in generated_rules(path)
+    assert after[-3:] == hand
+    assert ("REQUIRED_MISSING", "scope", "critical", "table") in generated_rules(path)
     assert all(e["meta"]["gongshu"]["generated"] for e in after[: result.generated])
 
     before = path.read_bytes()
     [again] = write_suites(catalog(grown), tmp_path)
-    assert (again.status, again.changed, again.hand_written) == ("unchanged", False, 2)
+    assert (again.status, again.changed, again.hand_written) == ("unchanged", False, 3)
     assert path.read_bytes() == before
 
     # the hand-written checks really run in the gate
     suite = load_suite(path)
     frame = clean_registry().assign(scope=["批发", "零售", "制造"], capital=[100.0, -5.0, None])
     assert validate(suite, frame) == {"expect_column_values_to_be_between"}
+    merged = pd.DataFrame({"_status": ["loaded", "loaded", "loaded", "merged"]})
+    assert validate(suite, frame, merged) == {
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_not_be_in_set",
+    }
 
 
 def test_suites_of_removed_resources_are_deleted_unless_hand_edited(tmp_path):
@@ -241,11 +281,13 @@ def test_load_suite_refuses_suites_that_would_check_nothing(tmp_path):
     with pytest.raises(SuiteError, match=r"empty\.clean\.json.*no expectations"):
         load_suite(empty)
 
-    unknown = tmp_path / "custom.clean.json"
-    custom = {"type": "expect_column_values_to_be_valid_uscc", "kwargs": {"column": "uscc"}}
-    unknown.write_text(json.dumps({**doc, "expectations": [*doc["expectations"], custom]}), encoding="utf-8")
-    with pytest.raises(SuiteError, match=r"custom\.clean\.json.*expect_column_values_to_be_valid_uscc"):
-        load_suite(unknown)
+    # an unknown type is refused too: tests/quality/test_silent_pass.py
+    unscoped = tmp_path / "scope.clean.json"
+    misscoped = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "uscc"},
+                 "meta": {"gongshu": {"scope": "row"}}}  # fmt: skip
+    unscoped.write_text(json.dumps({**doc, "expectations": [*doc["expectations"], misscoped]}), encoding="utf-8")
+    with pytest.raises(SuiteError, match=r"scope\.clean\.json.*scope 'row' is not one of table, rows"):
+        load_suite(unscoped)
 
     broken = tmp_path / "broken.clean.json"
     bad = {"type": "expect_column_values_to_not_be_null", "kwargs": {}}  # no column: GX would drop it
