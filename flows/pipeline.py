@@ -1,6 +1,6 @@
 """The pipeline: the stages in order for the selected departments, one run id, one run report.
 
-Stages that later work adds (collect, cleanse, share, open, scorecard) register here in STAGE_FLOWS.
+Stages register here in STAGE_FLOWS; a resource that fails a stage is skipped by the later ones (with why).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from gongshu.runs import RunReport, new_run_id
 from gongshu.settings import get_settings
 
 from .catalog import catalog_flow
+from .cleanse import cleanse_flow
 from .collect import collect_flow
 from .common import finish, run_name
 from .options import BUILT_STAGES, check_period, check_stages
 
-STAGE_FLOWS: dict[str, Callable] = {"catalog": catalog_flow, "collect": collect_flow}
+STAGE_FLOWS: dict[str, Callable] = {"catalog": catalog_flow, "collect": collect_flow, "cleanse": cleanse_flow}
 if tuple(STAGE_FLOWS) != BUILT_STAGES:
     raise RuntimeError("flows/options.py BUILT_STAGES must list the stage flows of STAGE_FLOWS, in order")
 
@@ -40,12 +41,18 @@ def pipeline_flow(
     period = check_period(period)
     report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
     report.outputs["period"] = period
+    stopped: dict[str, str] = {}  # dept.resource -> why a failed stage stops its later stages
     for stage in chosen:
-        params = {"catalogs": catalogs} if stage == "catalog" else {}
+        params: dict = {"catalogs": catalogs} if stage == "catalog" else {}
+        if stage not in ("catalog", "collect"):
+            params["blocked"] = dict(stopped)
         state = STAGE_FLOWS[stage](departments=departments, run_id=run_id, return_state=True, **params)
         stage_report = state.result(raise_on_failure=False)
         if isinstance(stage_report, RunReport):
             report.outcomes += stage_report.outcomes
+            for o in stage_report.outcomes:
+                if o.status == "failed" and o.resource and stage != "catalog":
+                    stopped.setdefault(f"{o.department}.{o.resource}", f"{o.stage} failed: {o.error}")
             report.outputs.update(stage_report.outputs)
         else:  # the stage flow crashed before it could report
             raise RuntimeError(f"stage {stage} crashed: {state.message}") from (

@@ -226,3 +226,71 @@ class QualityResult(Base):
     unexpected_count: Mapped[int | None] = mapped_column(Integer)
     observed: Mapped[dict[str, Any]] = mapped_column(default=dict)
     evaluated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CleanseBatch(Base):
+    """One cleansing of one collected batch: what came in, what was loaded into the DWD table,
+    quarantined or merged, and the clean gate's verdict. A batch counts as cleansed once it has a
+    ``completed`` row (or ``superseded``: a newer full snapshot was cleansed instead); a ``failed``
+    one is tried again by the next run."""
+
+    __tablename__ = "cleanse_batch"
+    __table_args__ = (
+        Index("ix_cleanse_batch_batch", "batch_id"),
+        Index("ix_cleanse_batch_resource", "department_key", "resource_key", "finished_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(40))
+    run_id: Mapped[str] = mapped_column(String(64))
+    department_key: Mapped[str] = mapped_column(String(48))
+    resource_key: Mapped[str] = mapped_column(String(48))
+    status: Mapped[str] = mapped_column(String(12))
+    """completed, failed or superseded."""
+    rows_in: Mapped[int] = mapped_column(Integer, default=0)
+    loaded: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    merged: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    gate_passed: Mapped[bool | None] = mapped_column(Boolean)
+    dwd_table: Mapped[str] = mapped_column(String(63))
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column()
+    finished_at: Mapped[dt.datetime] = mapped_column()
+
+
+class QualityIssue(Base):
+    """A problem found in a department's record (数据质量问题), identified by the record's primary
+    key, the field and the rule. Opened when a batch brings the problem; fixed when a later batch
+    brings the record without it (or, for a full snapshot, no longer brings the record at all).
+    The times are the collection times of those batches: 整改时长 is ``fixed_at - first_seen``."""
+
+    __tablename__ = "quality_issue"
+    __table_args__ = (
+        UniqueConstraint(
+            "department_key", "resource_key", "record_key", "field", "code", name="uq_quality_issue_identity"
+        ),
+        Index("ix_quality_issue_status", "department_key", "status", "resource_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_key: Mapped[str] = mapped_column(String(48))
+    resource_key: Mapped[str] = mapped_column(String(48))
+    record_key: Mapped[str] = mapped_column(String(400))
+    """The record's primary-key values joined by '|'; '#<source row>' where it has none."""
+    field: Mapped[str] = mapped_column(String(48))
+    code: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))
+    """reject (the record was quarantined) or warn (loaded, flagged)."""
+    status: Mapped[str] = mapped_column(String(10))
+    """open or fixed."""
+    original: Mapped[str | None] = mapped_column(Text)
+    """The value as the source last held it."""
+    source_row: Mapped[int] = mapped_column(Integer)
+    """The record's number in the source, as last seen."""
+    first_batch_id: Mapped[str] = mapped_column(String(40))
+    last_batch_id: Mapped[str] = mapped_column(String(40))
+    first_seen: Mapped[dt.datetime] = mapped_column()
+    last_seen: Mapped[dt.datetime] = mapped_column()
+    fixed_at: Mapped[dt.datetime | None] = mapped_column()
+    fixed_batch_id: Mapped[str | None] = mapped_column(String(40))

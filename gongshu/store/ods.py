@@ -45,7 +45,8 @@ def ods_table(department: str, resource: str, fields: Sequence[str]) -> sa.Table
 
 
 def ensure_table(conn: Connection, table: sa.Table) -> list[str]:
-    """Create the table, or add the columns the catalog gained since; returns the columns added."""
+    """Create the table, or add the columns the catalog gained since (nullable, of the column's
+    type); returns the columns added. Used for the DWD tables too."""
     inspector = sa.inspect(conn)
     if not inspector.has_table(table.name):
         table.create(conn)
@@ -56,7 +57,10 @@ def ensure_table(conn: Connection, table: sa.Table) -> list[str]:
     for column in table.columns:
         if column.name not in existing:
             conn.execute(
-                sa.text(f"ALTER TABLE {preparer.quote(table.name)} ADD COLUMN {preparer.quote(column.name)} TEXT")
+                sa.text(
+                    f"ALTER TABLE {preparer.quote(table.name)} ADD COLUMN {preparer.quote(column.name)} "
+                    f"{column.type.compile(dialect=conn.dialect)}"
+                )
             )
             added.append(column.name)
     return added
@@ -105,3 +109,25 @@ def append(conn: Connection, table: sa.Table, chunk: pa.Table, batch_id: str, co
         rows = [(batch_id, collected_at, *row) for row in zip(*values, strict=True)]
         conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
     return n
+
+
+def read_batch(conn: Connection, department: str, resource: str, fields: Sequence[str], batch_id: str) -> pa.Table:
+    """One batch of an ODS table in source order: ``_source_row`` and each field as text. A field
+    the table lacks (added to the catalog after the batch was collected) comes back all NULL."""
+    name = ods_table_name(department, resource)
+    existing = {c["name"] for c in sa.inspect(conn).get_columns(name)}
+    quote = conn.dialect.identifier_preparer.quote
+    present = [f for f in fields if f in existing]
+    columns = ", ".join(quote(c) for c in (SOURCE_ROW, *present))
+    # the DB-API cursor directly: rows as tuples, no per-row SQLAlchemy Row objects
+    cursor = conn.connection.driver_connection.cursor()
+    param = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    cursor.execute(f"SELECT {columns} FROM {quote(name)} WHERE {quote(BATCH_ID)} = {param} ORDER BY 1", (batch_id,))
+    rows = cursor.fetchall()
+    cursor.close()
+    values = list(zip(*rows, strict=True)) if rows else [()] * (len(present) + 1)
+    arrays = {SOURCE_ROW: pa.array(values[0], pa.int64())}
+    by_name = dict(zip(present, values[1:], strict=True))
+    for f in fields:
+        arrays[f] = pa.array(by_name[f], pa.string()) if f in by_name else pa.nulls(len(rows), pa.string())
+    return pa.table(arrays)

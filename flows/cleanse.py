@@ -1,0 +1,99 @@
+"""The cleanse flow (数据治理): every registered resource's new batches standardised, quarantined,
+de-duplicated and passed through the clean gate into its DWD table, one task run per resource;
+then one feedback workbook per department. One resource failing never stops the others; the flow
+ends Failed listing what failed and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from gongshu.catalog.registry import registered
+from gongshu.cleanse.feedback_data import current_period
+from gongshu.cleanse.stage import STAGE
+from gongshu.runs import Outcome, RunReport, new_run_id
+from gongshu.store.db import get_engine, session_scope
+from tasks.cleanse import cleanse_one, publish_cleanse_artifact, write_feedback_one
+from tasks.runlog import log_outcomes
+
+from .common import finish, run_name
+
+
+@flow(
+    name="cleanse",
+    flow_run_name=lambda: run_name("cleanse"),
+    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    description="数据治理: standardise, quarantine and de-duplicate new batches into DWD tables behind the clean gate",
+)
+def cleanse_flow(
+    departments: list[str] | None = None,
+    resources: list[str] | None = None,
+    run_id: str | None = None,
+    blocked: dict[str, str] | None = None,
+):
+    """``blocked``: resources (``dept.resource``) an earlier stage of this run stopped, with why."""
+    run_id = run_id or new_run_id()
+    blocked = blocked or {}
+    report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
+    with session_scope(get_engine()) as session:
+        catalogs = registered(session, departments)
+    if not catalogs:
+        raise ValueError("no registered catalog to cleanse: run the catalog stage first")
+    jobs = [
+        (c.department.id, r.resource)
+        for c in catalogs
+        for r in c.resources
+        if not resources or r.resource.id in resources or f"{c.department.id}.{r.resource.id}" in resources
+    ]
+    submitted = []
+    for dept, res in jobs:
+        why = blocked.get(f"{dept}.{res.id}")
+        if why:
+            now = dt.datetime.now(dt.UTC)
+            report.outcomes.append(
+                Outcome(STAGE, dept, res.id, "skipped", now, now, reason=f"stopped by an earlier stage: {why}")
+            )
+        elif res.source is None:
+            now = dt.datetime.now(dt.UTC)
+            report.outcomes.append(
+                Outcome(STAGE, dept, res.id, "skipped", now, now, reason="no source declared: nothing is collected")
+            )
+        else:
+            submitted.append(
+                (
+                    (dept, res),
+                    cleanse_one.with_options(tags=["cleanse", f"dept:{dept}"]).submit(dept, res.id, res, run_id),
+                )
+            )
+    for (dept, res), future in submitted:
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, Outcome):
+            report.outcomes.append(result)
+        else:  # a defect: the resource fails, the others go on
+            now = dt.datetime.now(dt.UTC)
+            report.outcomes.append(
+                Outcome(STAGE, dept, res.id, "failed", now, now, error=f"cleansing crashed: {result!r}")
+            )
+
+    period = current_period()
+    cleansed = {o.department for o in report.outcomes if o.status in ("completed", "failed")}
+    feedback = [
+        (c.department.id, write_feedback_one.submit(c.department.id, c.catalog, period))
+        for c in catalogs
+        if c.department.id in cleansed
+    ]
+    for dept, future in feedback:
+        path = future.result(raise_on_failure=False)
+        if isinstance(path, str):
+            report.outputs[f"feedback_{dept}"] = path
+        else:
+            now = dt.datetime.now(dt.UTC)
+            report.outcomes.append(
+                Outcome(STAGE, dept, None, "failed", now, now, error=f"the feedback workbook was not written: {path!r}")
+            )
+    log_outcomes(run_id, STAGE, report.outcomes)
+    publish_cleanse_artifact(report.outcomes)
+    report.finished_at = dt.datetime.now(dt.UTC)
+    return finish(STAGE, report)

@@ -1,0 +1,132 @@
+"""What goes into a department's feedback workbook for a period, read from the platform tables:
+per resource the period's cleansing figures, every issue still open (whenever it was found: it is
+still to fix), and the issues fixed within the period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..catalog.model import Catalog
+from ..store import models as m
+from .feedback import Problem, ResourceSummary, write_feedback
+from .rules import RULES, advice_for
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def current_period(now: dt.datetime | None = None) -> str:
+    """The month (YYYY-MM) of ``now`` in Asia/Shanghai."""
+    return f"{(now or dt.datetime.now(dt.UTC)).astimezone(SHANGHAI):%Y-%m}"
+
+
+def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of a month in Asia/Shanghai, as UTC datetimes."""
+    year, month = (int(p) for p in period.split("-"))
+    start = dt.datetime(year, month, 1, tzinfo=SHANGHAI)
+    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=SHANGHAI)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def feedback_path(home: Path, department: str, period: str) -> Path:
+    return home / "feedback" / period / f"{department}-{period}.xlsx"
+
+
+def summaries(session: Session, catalog: Catalog, period: str) -> list[ResourceSummary]:
+    dept = catalog.department.id
+    start, end = period_bounds(period)
+    cb = m.CleanseBatch
+    latest: dict[tuple[str, str], m.CleanseBatch] = {}
+    for row in session.scalars(
+        sa.select(cb)
+        .where(cb.department_key == dept, cb.finished_at >= start, cb.finished_at < end)
+        .where(cb.status.in_(("completed", "failed")))
+        .order_by(cb.finished_at, cb.id)
+    ):
+        latest[(row.resource_key, row.batch_id)] = row  # a batch tried again: its last attempt counts
+    qi = m.QualityIssue
+    open_counts = dict(
+        session.execute(
+            sa.select(qi.resource_key, sa.func.count())
+            .where(qi.department_key == dept, qi.status == "open")
+            .group_by(qi.resource_key)
+        ).all()
+    )
+    fixed_counts = dict(
+        session.execute(
+            sa.select(qi.resource_key, sa.func.count())
+            .where(qi.department_key == dept, qi.status == "fixed", qi.fixed_at >= start, qi.fixed_at < end)
+            .group_by(qi.resource_key)
+        ).all()
+    )
+    out = []
+    for res in catalog.resources:
+        rows = [b for (r, _), b in latest.items() if r == res.id]
+        out.append(
+            ResourceSummary(
+                resource_id=res.id,
+                resource_name=res.name,
+                rows_in=sum(b.rows_in for b in rows),
+                loaded=sum(b.loaded for b in rows),
+                quarantined=sum(b.quarantined for b in rows),
+                merged=sum(b.merged for b in rows),
+                warnings=sum(b.warnings for b in rows),
+                open_issues=open_counts.get(res.id, 0),
+                fixed_issues=fixed_counts.get(res.id, 0),
+                gate_passed=max(rows, key=lambda b: b.finished_at).gate_passed if rows else None,
+            )
+        )
+    return out
+
+
+def problems(session: Session, catalog: Catalog, period: str) -> list[Problem]:
+    dept = catalog.department.id
+    start, end = period_bounds(period)
+    resources = {r.id: r for r in catalog.resources}
+    qi = m.QualityIssue
+    rows = session.scalars(
+        sa.select(qi)
+        .where(qi.department_key == dept)
+        .where(sa.or_(qi.status == "open", sa.and_(qi.fixed_at >= start, qi.fixed_at < end)))
+        .order_by(qi.resource_key, qi.source_row, qi.field, qi.code)
+    )
+    out = []
+    for issue in rows:
+        res = resources.get(issue.resource_key)
+        if res is None:  # a resource removed from the catalog: nobody can fix its records any more
+            continue
+        field = res.field(issue.field)
+        rule = RULES.get(issue.code)
+        out.append(
+            Problem(
+                resource_id=res.id,
+                resource_name=res.name,
+                source_row=issue.source_row,
+                record_key=None if issue.record_key.startswith("#") else issue.record_key,
+                field_label=(field.label or field.name) if field else issue.field,
+                original=issue.original,
+                problem=rule.problem if rule else issue.code,
+                code=issue.code,
+                advice=advice_for(issue.code, field, issue.original) if field else (rule.advice if rule else ""),
+                severity=issue.severity,
+                status=issue.status,
+                first_seen=issue.first_seen,
+                fixed_at=issue.fixed_at,
+            )
+        )
+    return out
+
+
+def write_department_feedback(session: Session, catalog: Catalog, period: str, home: Path) -> Path:
+    """Write ``$GONGSHU_HOME/feedback/<period>/<department>-<period>.xlsx`` and return its path."""
+    return write_feedback(
+        feedback_path(home, catalog.department.id, period),
+        department_name=catalog.department.name,
+        period=period,
+        generated_at=dt.datetime.now(dt.UTC),
+        summaries=summaries(session, catalog, period),
+        problems=problems(session, catalog, period),
+    )
