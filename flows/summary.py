@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import typer
 
@@ -32,7 +33,11 @@ def print_summary(report: RunReport, demo: bool = False) -> None:
             if skipped:
                 text += f" ({skipped} skipped)"
             rows = [o.rows_out for o in mine if o.rows_out is not None]
-            if stage != "catalog" and rows:
+            if stage == "cleanse" and rows:
+                quarantined = sum(o.details.get("rows_quarantined", 0) for o in mine)
+                merged = sum(o.details.get("rows_merged", 0) for o in mine)
+                text += f" {sum(rows):,} loaded, {quarantined:,} quarantined, {merged:,} merged"
+            elif stage != "catalog" and rows:
                 text += f" {sum(rows):,} rows"
             parts.append(text)
         scores = [o.details["completeness"] for o in outs if "completeness" in o.details]
@@ -60,7 +65,15 @@ def print_summary(report: RunReport, demo: bool = False) -> None:
         "report": "run report",
         "report_json": "run report (copy)",
     }
-    rows += [(labels.get(k, k), v) for k, v in report.outputs.items() if k != "period"]
+    rows += [
+        (labels.get(k, k), v) for k, v in report.outputs.items() if k != "period" and not k.startswith("feedback_")
+    ]
+    feedback = sorted(v for k, v in report.outputs.items() if k.startswith("feedback_"))
+    if feedback:
+        folders = sorted({str(Path(v).parent) for v in feedback})
+        rows.append(("反馈表 (feedback workbooks)", f"{', '.join(folders)}/ ({len(feedback)} departments)"))
+    if any(o.stage == "cleanse" and "gate" in o.details for o in report.outcomes):
+        rows.append(("quality gate Data Docs", "run: .venv/bin/gongshu quality docs"))
     rows.append(("Prefect home (flow runs)", str(settings.prefect_home)))
     for label, value in rows:
         typer.echo(f"  {_pad(label, 26)} {value}")
