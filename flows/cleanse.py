@@ -10,15 +10,13 @@ import datetime as dt
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from gongshu.catalog.registry import registered
 from gongshu.cleanse.feedback_data import current_period
 from gongshu.cleanse.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
-from gongshu.store.db import get_engine, session_scope
 from tasks.cleanse import cleanse_one, publish_cleanse_artifact, write_feedback_one
 from tasks.runlog import log_outcomes
 
-from .common import finish, run_name
+from .common import finish, run_name, selected
 
 
 @flow(
@@ -37,16 +35,8 @@ def cleanse_flow(
     run_id = run_id or new_run_id()
     blocked = blocked or {}
     report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
-    with session_scope(get_engine()) as session:
-        catalogs = registered(session, departments)
-    if not catalogs:
-        raise ValueError("no registered catalog to cleanse: run the catalog stage first")
-    jobs = [
-        (c.department.id, r.resource)
-        for c in catalogs
-        for r in c.resources
-        if not resources or r.resource.id in resources or f"{c.department.id}.{r.resource.id}" in resources
-    ]
+    catalogs, selection = selected("cleanse", departments, resources)
+    jobs = [(c.department.id, res) for c, res in selection]
     submitted = []
     for dept, res in jobs:
         why = blocked.get(f"{dept}.{res.id}")

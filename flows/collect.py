@@ -9,15 +9,13 @@ import datetime as dt
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from gongshu.catalog.registry import registered
 from gongshu.collect.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
 from gongshu.settings import get_settings
-from gongshu.store.db import get_engine, session_scope
 from tasks.collect import collect_one, publish_collect_artifact
 from tasks.runlog import log_outcomes
 
-from .common import finish, run_name
+from .common import finish, run_name, selected
 
 
 @flow(
@@ -29,16 +27,8 @@ from .common import finish, run_name
 def collect_flow(departments: list[str] | None = None, resources: list[str] | None = None, run_id: str | None = None):
     run_id = run_id or new_run_id()
     report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
-    with session_scope(get_engine()) as session:
-        catalogs = registered(session, departments)
-    if not catalogs:
-        raise ValueError("no registered catalog to collect: run the catalog stage first")
-    jobs = [
-        (c.department.id, r.resource, c.path.parent)
-        for c in catalogs
-        for r in c.resources
-        if not resources or r.resource.id in resources or f"{c.department.id}.{r.resource.id}" in resources
-    ]
+    _, selection = selected("collect", departments, resources)
+    jobs = [(c.department.id, res, c.path.parent) for c, res in selection]
     delays = get_settings().source_retry_delays
     futures = [
         collect_one.with_options(

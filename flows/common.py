@@ -5,7 +5,11 @@ from __future__ import annotations
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
+from gongshu.catalog.compiled import CompiledCatalog
+from gongshu.catalog.model import Resource
+from gongshu.catalog.registry import registered
 from gongshu.runs import RunReport
+from gongshu.store.db import get_engine, session_scope
 
 
 def run_name(stage: str) -> str:
@@ -25,3 +29,21 @@ def finish(stage: str, report: RunReport) -> State:
     names = sorted({f"{o.stage}:{o.department}" + (f"/{o.resource}" if o.resource else "") for o in failed})
     shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     return Failed(data=report, message=f"{stage}: {len(failed)} failed: {shown}. First error: {failed[0].error}")
+
+
+def selected(
+    stage: str, departments: list[str] | None, resources: list[str] | None
+) -> tuple[list[CompiledCatalog], list[tuple[CompiledCatalog, Resource]]]:
+    """The registered catalogs of ``departments`` (default: all) and their resources named in
+    ``resources`` (``resource`` or ``dept.resource``; default: all)."""
+    with session_scope(get_engine()) as session:
+        catalogs = registered(session, departments)
+    if not catalogs:
+        raise ValueError(f"no registered catalog to {stage}: run the catalog stage first")
+    jobs = [
+        (c, r.resource)
+        for c in catalogs
+        for r in c.resources
+        if not resources or r.resource.id in resources or f"{c.department.id}.{r.resource.id}" in resources
+    ]
+    return catalogs, jobs

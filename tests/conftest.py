@@ -93,3 +93,23 @@ def prefect_harness():
     with prefect_test_harness(server_startup_timeout=120):
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield
+
+
+@pytest.fixture(scope="module")
+def sample_api_port():
+    """The sample departments' HTTP API (samples/api_server.py, the 气象局 sources) on a free
+    loopback port; yields the port."""
+    import importlib.util
+    import threading
+
+    spec = importlib.util.spec_from_file_location("gongshu_sample_api", REPO / "samples" / "api_server.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    server = module.serve("127.0.0.1", 0, REPO / "samples")
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)

@@ -6,12 +6,9 @@ them later)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import threading
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -36,22 +33,6 @@ RESOURCES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sample_api() -> Iterator[int]:
-    """The 气象局 sample API (samples/api_server.py) on a free loopback port."""
-    spec = importlib.util.spec_from_file_location("gongshu_sample_api", REPO / "samples" / "api_server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    server = module.serve("127.0.0.1", 0, REPO / "samples")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-
-
 def read_sample(key: str, path: Path, resource, port: int) -> pa.Table:
     """The resource's records as the collection stage receives them, one column per field name."""
     if resource.source.kind == "http":
@@ -62,9 +43,9 @@ def read_sample(key: str, path: Path, resource, port: int) -> pa.Table:
 
 
 @pytest.mark.parametrize("key,path,resource", RESOURCES, ids=[r[0] for r in RESOURCES])
-def test_planted_faults_are_found_exactly(key, path, resource, sample_api):
+def test_planted_faults_are_found_exactly(key, path, resource, sample_api_port):
     entry = MANIFEST[key]
-    table = read_sample(key, path, resource, sample_api)
+    table = read_sample(key, path, resource, sample_api_port)
     assert table.num_rows == entry["rows"]
     cleaned = standardise_table(resource, table)
 
@@ -84,7 +65,7 @@ def test_planted_faults_are_found_exactly(key, path, resource, sample_api):
     assert int(cleaned.warned.sum()) == entry["expected"]["warnings"]
 
 
-def test_accepted_codes_agree_with_stdnum(sample_api):
+def test_accepted_codes_agree_with_stdnum(sample_api_port):
     """Every USCC and ID number the standardisers accept is valid for python-stdnum (pilot codes
     aside), every one they reject for its check character is not, and every 15-digit number
     upgraded to 18 digits is a valid GB 11643 number."""
@@ -93,7 +74,7 @@ def test_accepted_codes_agree_with_stdnum(sample_api):
         fields = [f for f in resource.fields if f.kind in ("uscc", "id_card")]
         if not fields:
             continue
-        table = read_sample(key, path, resource, sample_api)
+        table = read_sample(key, path, resource, sample_api_port)
         cleaned = standardise_table(resource, table)
         findings = cleaned.findings.to_pydict()
         for field in fields:
@@ -113,9 +94,9 @@ def test_accepted_codes_agree_with_stdnum(sample_api):
     assert checked > 3000
 
 
-def test_rejected_rows_are_exactly_those_with_a_reject_finding(sample_api):
+def test_rejected_rows_are_exactly_those_with_a_reject_finding(sample_api_port):
     key, path, resource = next(r for r in RESOURCES if r[0] == "scjgj/enterprise_registry")
-    cleaned = standardise_table(resource, read_sample(key, path, resource, sample_api))
+    cleaned = standardise_table(resource, read_sample(key, path, resource, sample_api_port))
     findings = cleaned.findings.to_pydict()
     rejected = {
         row for row, severity in zip(findings["row"], findings["severity"], strict=True) if severity == "reject"

@@ -3,12 +3,9 @@ tokens, servers that ignore paging, and the 气象局 samples served by ``sample
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -330,29 +327,14 @@ def test_render_json_value():
 # the 气象局 samples through samples/api_server.py
 
 
-@pytest.fixture
-def sample_api() -> Iterator[int]:
-    spec = importlib.util.spec_from_file_location("gongshu_sample_api", REPO / "samples" / "api_server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    server = module.serve("127.0.0.1", 0, REPO / "samples")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-
-
-def test_qxj_samples_through_the_catalog(sample_api: int):
+def test_qxj_samples_through_the_catalog(sample_api_port: int):
     loaded = load_catalog(REPO / "catalogs" / "qxj.yaml")
     assert loaded.ok, loaded.errors
     manifest = json.loads((REPO / "samples" / "manifest.json").read_text(encoding="utf-8"))["resources"]
     for resource in loaded.catalog.resources:
         assert isinstance(resource.source, HttpSource)
         entry = manifest[f"qxj/{resource.id}"]
-        url = f"http://127.0.0.1:{sample_api}{entry['url_path']}"
+        url = f"http://127.0.0.1:{sample_api_port}{entry['url_path']}"
         source = resource.source.model_copy(update={"url": url})
         reading = read_http(source, REPO / "catalogs", chunk_rows=250)
         rows = rows_of(reading)
