@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -21,10 +20,11 @@ from sqlalchemy.engine import Connection
 
 from ..catalog.model import Resource
 from .models import UTCDateTime
-from .ods import BATCH_ID, SOURCE_ROW
+from .ods import BATCH_ID, SAFE_LITERAL, SOURCE_ROW
 
 LOADED_AT = "_loaded_at"
 SYSTEM_COLUMNS = (BATCH_ID, SOURCE_ROW, LOADED_AT)
+_SLICE = 100_000
 _TYPES = {
     "integer": sa.BigInteger,
     "decimal": sa.Numeric,
@@ -81,13 +81,18 @@ def upsert(
         conflict = f" ON CONFLICT ({', '.join(quote(c) for c in pk)}) DO UPDATE SET {updates}"
     dialect = conn.dialect.name
     if dialect == "sqlite":
+        # batch id and time are the same on every row: literals in the statement, so that each row
+        # binds only its own values; rows become Python values a slice at a time (flat memory)
         stamp = loaded_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        values = [rows.column(f).to_pylist() for f in fields]
-        values.append([batch_id] * rows.num_rows)
-        values.append(rows.column(SOURCE_ROW).to_pylist())
-        values.append([stamp] * rows.num_rows)
-        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(columns))}){conflict}"
-        conn.connection.driver_connection.cursor().executemany(sql, zip(*values, strict=True))
+        if not SAFE_LITERAL.fullmatch(batch_id):
+            raise ValueError(f"unexpected batch id {batch_id!r}")
+        params = ", ".join("?" * len(fields))
+        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({params}, '{batch_id}', ?, '{stamp}'){conflict}"
+        cursor = conn.connection.driver_connection.cursor()
+        for start in range(0, rows.num_rows, _SLICE):
+            part = rows.slice(start, _SLICE)
+            values = [part.column(c).to_pylist() for c in (*fields, SOURCE_ROW)]
+            cursor.executemany(sql, zip(*values, strict=True))
         return rows.num_rows
     if dialect == "postgresql":
         n = rows.num_rows
@@ -110,11 +115,3 @@ def upsert(
         cursor.execute(f"DROP TABLE {staging}")
         return n
     raise NotImplementedError(f"DWD loads support SQLite and PostgreSQL, not {dialect}")
-
-
-def count(conn: Connection, table: sa.Table) -> int:
-    return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-
-
-def field_names(table: sa.Table) -> Sequence[str]:
-    return [c.name for c in table.columns if c.name not in SYSTEM_COLUMNS]

@@ -24,7 +24,8 @@ from .models import UTCDateTime
 BATCH_ID = "_batch_id"
 COLLECTED_AT = "_collected_at"
 SOURCE_ROW = "_source_row"
-_SAFE_LITERAL = re.compile(r"[A-Za-z0-9_-]+")
+_READ_SLICE = 100_000
+SAFE_LITERAL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def ods_table_name(department: str, resource: str) -> str:
@@ -97,7 +98,7 @@ def append(conn: Connection, table: sa.Table, chunk: pa.Table, batch_id: str, co
         # offset) are the same on every row: written once into the statement as literals, so that
         # each row binds only its own values.
         stamp = collected_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        if not _SAFE_LITERAL.fullmatch(batch_id):
+        if not SAFE_LITERAL.fullmatch(batch_id):
             raise ValueError(f"unexpected batch id {batch_id!r}")
         placeholders = ", ".join("?" * (len(columns) - 2))
         values = [chunk.column(c).to_pylist() for c in (SOURCE_ROW, *fields)]
@@ -113,21 +114,62 @@ def append(conn: Connection, table: sa.Table, chunk: pa.Table, batch_id: str, co
 
 def read_batch(conn: Connection, department: str, resource: str, fields: Sequence[str], batch_id: str) -> pa.Table:
     """One batch of an ODS table in source order: ``_source_row`` and each field as text. A field
-    the table lacks (added to the catalog after the batch was collected) comes back all NULL."""
+    the table lacks (added to the catalog after the batch was collected) comes back all NULL.
+
+    On PostgreSQL the rows come through ``COPY … TO STDOUT``, read by pyarrow's CSV reader; elsewhere
+    they are fetched a slice at a time and turned into Arrow slice by slice (flat memory)."""
     name = ods_table_name(department, resource)
     existing = {c["name"] for c in sa.inspect(conn).get_columns(name)}
-    quote = conn.dialect.identifier_preparer.quote
     present = [f for f in fields if f in existing]
-    columns = ", ".join(quote(c) for c in (SOURCE_ROW, *present))
-    # the DB-API cursor directly: rows as tuples, no per-row SQLAlchemy Row objects
+    if conn.dialect.name == "postgresql":
+        table = _read_postgresql(conn, name, present, batch_id)
+    else:
+        table = _read_rows(conn, name, present, batch_id)
+    n = table.num_rows
+    return pa.table(
+        {
+            SOURCE_ROW: table.column(SOURCE_ROW).cast(pa.int64()),
+            **{f: table.column(f).cast(pa.string()) if f in present else pa.nulls(n, pa.string()) for f in fields},
+        }
+    )
+
+
+def _quoted(columns: Sequence[str]) -> str:
+    return ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+
+
+def _read_postgresql(conn: Connection, name: str, fields: Sequence[str], batch_id: str) -> pa.Table:
+    cursor = conn.connection.driver_connection.cursor()
+    literal = "'" + batch_id.replace("'", "''") + "'"
+    select = f"SELECT {_quoted([SOURCE_ROW, *fields])} FROM {_quoted([name])} WHERE {BATCH_ID} = {literal} ORDER BY 1"
+    buf = io.BytesIO()
+    with cursor.copy(f"COPY ({select}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
+        for data in copy:
+            buf.write(data)
+    buf.seek(0)
+    # COPY writes NULL as an empty unquoted field and '' as "": keep them apart
+    return pacsv.read_csv(
+        buf,
+        convert_options=pacsv.ConvertOptions(
+            column_types={SOURCE_ROW: pa.int64(), **{f: pa.string() for f in fields}},
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            null_values=[""],
+        ),
+    )
+
+
+def _read_rows(conn: Connection, name: str, fields: Sequence[str], batch_id: str) -> pa.Table:
     cursor = conn.connection.driver_connection.cursor()
     param = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-    cursor.execute(f"SELECT {columns} FROM {quote(name)} WHERE {quote(BATCH_ID)} = {param} ORDER BY 1", (batch_id,))
-    rows = cursor.fetchall()
+    cursor.execute(
+        f"SELECT {_quoted([SOURCE_ROW, *fields])} FROM {_quoted([name])} WHERE {BATCH_ID} = {param} ORDER BY 1",
+        (batch_id,),
+    )
+    schema = pa.schema([(SOURCE_ROW, pa.int64()), *((f, pa.string()) for f in fields)])
+    slices = []
+    while rows := cursor.fetchmany(_READ_SLICE):
+        columns = zip(*rows, strict=True)
+        slices.append(pa.record_batch([pa.array(c, t) for c, t in zip(columns, schema.types, strict=True)], schema))
     cursor.close()
-    values = list(zip(*rows, strict=True)) if rows else [()] * (len(present) + 1)
-    arrays = {SOURCE_ROW: pa.array(values[0], pa.int64())}
-    by_name = dict(zip(present, values[1:], strict=True))
-    for f in fields:
-        arrays[f] = pa.array(by_name[f], pa.string()) if f in by_name else pa.nulls(len(rows), pa.string())
-    return pa.table(arrays)
+    return pa.Table.from_batches(slices, schema)
