@@ -273,3 +273,19 @@ def test_issue_times_are_the_collection_times(make, db_url):
     with session_scope(engine) as session:
         batch = session.scalars(sa.select(m.CollectBatch)).one()
         assert issue.first_seen == batch.finished_at >= before
+
+
+def test_a_problem_that_comes_back_reopens_its_issue(make, db_url):
+    engine = get_engine(db_url)
+    bad = f"{uscc(4)},台州市丁有限公司,50,2021-02-30,存续\n"
+    good = f"{uscc(4)},台州市丁有限公司,50,2021-02-28,存续\n"
+    resource, folder = make("".join(GOOD) + bad)
+    assert run(engine, resource, folder).status == "completed"
+    make("".join(GOOD) + good)
+    assert run(engine, resource, folder, run_id="r2").details["issues"]["fixed"] == 1
+    make("".join(GOOD) + bad + f"{uscc(9)},台州市新有限公司,50,2021-01-01,存续\n")  # the old export comes back
+    out = run(engine, resource, folder, run_id="r3")
+    assert out.details["issues"] == {"opened": 0, "reopened": 1, "fixed": 0, "open": 1}
+    (issue,) = issues(engine)
+    assert (issue.status, issue.fixed_at, issue.fixed_batch_id) == ("open", None, None)
+    assert issue.first_seen < issue.last_seen
