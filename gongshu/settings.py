@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     source_retry_delays: list[float] = Field(
         [5.0, 20.0], description="seconds between retries of a source that failed transiently (timeout, 5xx)"
     )
+    share_response_days: int = Field(
+        5, ge=1, le=60, description="working days a provider has to answer a 有条件共享 request"
+    )
 
     @property
     def database_url(self) -> str:

@@ -1,0 +1,205 @@
+"""The sharing workflow (共享申请): a consumer department applies for a provider's resource and a
+list of its fields, with a purpose; the resource's 共享属性 decides what happens:
+
+  无条件共享  granted at once (the request is recorded, approved by the catalog);
+  有条件共享  pending until the provider department approves or rejects it (a rejection gives a
+              reason), due within ``share_response_days`` working days;
+  不予共享    refused at once, with the reason.
+
+Grants are per field; a revoked grant stops access at once. Nothing here trusts its caller: every
+function checks who may do what and raises :class:`Denied` (or :class:`Invalid`) with a message
+that is safe to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..catalog.model import Resource
+from ..store import models as m
+from .keys import Principal
+
+UNCONDITIONAL, CONDITIONAL, NEVER = "无条件共享", "有条件共享", "不予共享"
+PENDING, APPROVED, REJECTED, REFUSED = "pending", "approved", "rejected", "refused"
+SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+class Denied(PermissionError):
+    """The principal may not do this."""
+
+
+class Invalid(ValueError):
+    """The request itself is wrong (an unknown field, no purpose, a decision already made)."""
+
+
+def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
+    """``start`` plus ``days`` working days (Monday to Friday, Asia/Shanghai), at the end of that day.
+    Public holidays and the make-up working weekends (调休) are not known to the platform."""
+    day = start.astimezone(SHANGHAI).date()
+    left = days
+    while left:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=SHANGHAI).astimezone(dt.UTC)
+
+
+def apply(
+    session: Session,
+    principal: Principal,
+    provider: str,
+    resource: Resource,
+    fields: list[str],
+    purpose: str,
+    *,
+    response_days: int = 5,
+    now: dt.datetime | None = None,
+) -> m.ShareRequest:
+    """Record a request of ``principal``'s department and decide it where the catalog decides."""
+    if principal.department is None:
+        raise Denied("only a department key can apply for data; an admin key reads no data")
+    if principal.department == provider:
+        raise Invalid("a department does not apply for its own resources")
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise Invalid("a request states its purpose (用途)")
+    known = [f.name for f in resource.fields]
+    wanted = list(dict.fromkeys(fields))
+    unknown = [f for f in wanted if f not in known]
+    if not wanted or unknown:
+        raise Invalid(
+            (f"unknown field(s) {', '.join(unknown)}; " if unknown else "no fields requested; ")
+            + f"the fields of {provider}.{resource.id} are {', '.join(known)}"
+        )
+    now = now or dt.datetime.now(dt.UTC)
+    share = resource.share.type
+    request = m.ShareRequest(
+        consumer_key=principal.department,
+        provider_key=provider,
+        resource_key=resource.id,
+        fields=wanted,
+        purpose=purpose,
+        share_type=share,
+        requested_at=now,
+    )
+    if share == NEVER:
+        request.status, request.decided_at = REFUSED, now
+        request.reason = f"目录登记为不予共享{('：' + resource.share.condition) if resource.share.condition else ''}"
+    elif share == UNCONDITIONAL:
+        request.status, request.decided_at = APPROVED, now
+        request.reason = "目录登记为无条件共享，自动批准"
+    else:
+        request.status = PENDING
+        request.due_at = add_working_days(now, response_days)
+    session.add(request)
+    session.flush()
+    if request.status == APPROVED:
+        _grant(session, request, now)
+    return request
+
+
+def decide(
+    session: Session,
+    principal: Principal,
+    request_id: int,
+    approve: bool,
+    reason: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> m.ShareRequest:
+    """The provider department approves or rejects a pending request; nobody else may."""
+    request = session.get(m.ShareRequest, request_id)
+    if request is None or not _may_see(principal, request):
+        raise Invalid(f"no share request {request_id}")
+    if principal.department != request.provider_key:
+        raise Denied("only the providing department's key may approve or reject this request")
+    if request.status != PENDING:
+        raise Invalid(f"request {request_id} is already {request.status}")
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise Invalid("a rejection gives its reason")
+    now = now or dt.datetime.now(dt.UTC)
+    request.status = APPROVED if approve else REJECTED
+    request.reason = reason or None
+    request.decided_at, request.decided_by = now, principal.key_id
+    if approve:
+        _grant(session, request, now)
+    session.flush()
+    return request
+
+
+def _grant(session: Session, request: m.ShareRequest, now: dt.datetime) -> None:
+    session.add(
+        m.ShareGrant(
+            request_id=request.id,
+            consumer_key=request.consumer_key,
+            provider_key=request.provider_key,
+            resource_key=request.resource_key,
+            fields=list(request.fields),
+            granted_at=now,
+        )
+    )
+
+
+def _may_see(principal: Principal, request: m.ShareRequest) -> bool:
+    return principal.is_admin or principal.department in (request.consumer_key, request.provider_key)
+
+
+def requests_of(
+    session: Session, principal: Principal, *, status: str | None = None, overdue_at: dt.datetime | None = None
+) -> list[m.ShareRequest]:
+    """The requests a principal may see: its department's, as consumer or provider (admin: all).
+    ``overdue_at``: only pending requests due before that time."""
+    q = sa.select(m.ShareRequest).order_by(m.ShareRequest.id)
+    if not principal.is_admin:
+        q = q.where(
+            sa.or_(
+                m.ShareRequest.consumer_key == principal.department,
+                m.ShareRequest.provider_key == principal.department,
+            )
+        )
+    if status:
+        q = q.where(m.ShareRequest.status == status)
+    if overdue_at is not None:
+        q = q.where(m.ShareRequest.status == PENDING, m.ShareRequest.due_at < overdue_at)
+    return list(session.scalars(q))
+
+
+def granted_fields(session: Session, consumer: str, provider: str, resource: str) -> set[str]:
+    """The fields the consumer may read now: the union of its grants not revoked."""
+    rows = session.scalars(
+        sa.select(m.ShareGrant.fields).where(
+            m.ShareGrant.consumer_key == consumer,
+            m.ShareGrant.provider_key == provider,
+            m.ShareGrant.resource_key == resource,
+            m.ShareGrant.revoked_at.is_(None),
+        )
+    )
+    return {f for fields in rows for f in fields}
+
+
+def revoke_grants(
+    session: Session,
+    provider: str,
+    resource: str,
+    reason: str,
+    *,
+    consumer: str | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Revoke the active grants on a resource (of one consumer, or all); returns how many."""
+    q = (
+        sa.update(m.ShareGrant)
+        .where(
+            m.ShareGrant.provider_key == provider,
+            m.ShareGrant.resource_key == resource,
+            m.ShareGrant.revoked_at.is_(None),
+        )
+        .values(revoked_at=now or dt.datetime.now(dt.UTC), revoke_reason=reason)
+    )
+    if consumer is not None:
+        q = q.where(m.ShareGrant.consumer_key == consumer)
+    return session.execute(q).rowcount or 0
