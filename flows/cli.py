@@ -25,6 +25,8 @@ catalog_app = typer.Typer(help="目录编制: validate, compile and export depar
 app.add_typer(catalog_app, name="catalog")
 quality_app = typer.Typer(help="数据质量: Great Expectations Data Docs of the quality gates.", no_args_is_help=True)
 app.add_typer(quality_app, name="quality")
+keys_app = typer.Typer(help="共享接口密钥: create, revoke and list keys of the sharing API.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 Catalogs = Annotated[
     Path | None,
@@ -122,6 +124,118 @@ def quality_docs() -> None:
     typer.echo(index.resolve())
 
 
+@app.command("api")
+def api(
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port to listen on")] = 8600,
+) -> None:
+    """Serve the sharing API (数据共享接口) with uvicorn; its OpenAPI document is at /docs."""
+    import uvicorn
+
+    from gongshu.share.api import PREFIX, create_app
+
+    application = create_app()
+    typer.echo(f"sharing API on http://{host}:{port}{PREFIX} (documentation: http://{host}:{port}/docs)")
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@keys_app.command("create")
+def keys_create(
+    department: Annotated[
+        str | None, typer.Option("--department", "-d", help="the department the key acts for")
+    ] = None,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="a platform admin key: manages requests, reads no data")
+    ] = False,
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", min=1, help="the key stops working after N days")
+    ] = None,
+    label: Annotated[str | None, typer.Option("--label", help="what the key is for, e.g. the calling system")] = None,
+) -> None:
+    """Create a key and print it: the only time it is shown (only its hash is stored)."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from gongshu.share.keys import ADMIN, DEPARTMENT, create_key
+    from gongshu.store import models as m
+    from gongshu.store.db import session_scope
+
+    if admin == (department is not None):
+        _fail("give either --department ID or --admin")
+    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days) if expires_days else None
+    with session_scope() as session:
+        if department is not None:
+            known = list(
+                session.scalars(sa.select(m.Department.key).where(m.Department.active).order_by(m.Department.key))
+            )
+            if department not in known:
+                _fail(
+                    f"no registered department '{department}'; "
+                    + (f"known: {', '.join(known)}" if known else "run 'gongshu catalog compile' first")
+                )
+        key = create_key(
+            session, department=department, role=ADMIN if admin else DEPARTMENT, label=label, expires_at=expires_at
+        )
+    who = "platform admin" if admin else f"department {department}"
+    typer.echo(key)
+    typer.secho(
+        f"key {key[3:15]} for {who}{f', expires {expires_at:%Y-%m-%d %H:%M} UTC' if expires_at else ''}: "
+        "it is shown this once and cannot be shown again; store it now",
+        fg=typer.colors.YELLOW,
+        err=True,
+    )
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key id (the 12 characters after gs_)")]) -> None:
+    """Revoke a key: it stops working at once."""
+    from gongshu.share.keys import revoke_key
+    from gongshu.store.db import session_scope
+
+    with session_scope() as session:
+        revoked = revoke_key(session, key_id)
+    if not revoked:
+        _fail(f"no active key {key_id} (see 'gongshu keys list')", code=1)
+    typer.echo(f"revoked key {key_id}")
+
+
+@keys_app.command("list")
+def keys_list(
+    department: Annotated[str | None, typer.Option("--department", "-d", help="only this department's keys")] = None,
+) -> None:
+    """The keys: id, role, department, label, created, expires, revoked (never a secret)."""
+    import datetime as dt
+
+    from gongshu.share.keys import list_keys
+    from gongshu.store.db import session_scope
+
+    with session_scope() as session:
+        found = list_keys(session, department)
+    if not found:
+        typer.echo("no keys" + (f" of department {department}" if department else ""))
+        return
+
+    def when(t: dt.datetime | None) -> str:
+        return f"{t:%Y-%m-%d %H:%M}" if t else "-"
+
+    rows = [("key id", "role", "department", "created", "expires", "revoked", "label")] + [
+        (
+            k.key_id,
+            k.role,
+            k.department_key or "-",
+            when(k.created_at),
+            when(k.expires_at),
+            when(k.revoked_at),
+            k.label or "",
+        )
+        for k in found
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        typer.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)) + "  " + row[-1])
+
+
 @app.command("run")
 def run(
     catalogs: Catalogs = None,
@@ -191,7 +305,7 @@ def _run(
     if not os.environ.get("PREFECT_API_URL"):
         typer.echo("starting Prefect's temporary local server (10-20 s; set PREFECT_API_URL to use a running one)")
     started = time.monotonic()
-    from .demo import sample_api
+    from .demo import sample_api, share_demo
     from .pipeline import pipeline_flow
 
     with sample_api(folder.resolve().parent / "samples") if demo else nullcontext():
@@ -212,6 +326,8 @@ def _run(
     from .summary import print_summary
 
     print_summary(report, demo=demo)
+    if demo:
+        share_demo(report)
     typer.echo(f"finished in {time.monotonic() - started:.1f} s")
     raise typer.Exit(1 if report.failed else 0)
 

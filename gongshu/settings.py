@@ -23,6 +23,16 @@ class Settings(BaseSettings):
     share_response_days: int = Field(
         5, ge=1, le=60, description="working days a provider has to answer a 有条件共享 request"
     )
+    api_rate: float = Field(50.0, gt=0, description="sharing API: requests per second each key may make, sustained")
+    api_burst: int = Field(100, ge=1, description="sharing API: requests a key may make at once, before api_rate")
+    api_concurrency: int = Field(
+        8, ge=1, le=12, description="sharing API: requests worked on at once (below the pool's 15 connections)"
+    )
+    api_cursor_secret: str | None = Field(
+        None,
+        description="sharing API: secret sealing page cursors; unset, a random one per process "
+        "(cursors then end with the process; set it when several processes serve the API)",
+    )
 
     @property
     def database_url(self) -> str:

@@ -1,0 +1,549 @@
+"""The sharing API (数据共享接口): FastAPI over the platform database, served by uvicorn
+(``gongshu api``).
+
+A security boundary: every call is hostile until its key and grant say otherwise. The checks of a
+data call, in order: a valid key (401), the resource registered (404), not an admin key (403: an
+admin manages requests, reads no data), not 不予共享 (403, whatever grant may linger), an active
+grant (403), every requested or filtered field granted (403 naming it). What a caller sends is
+validated before use (422) and never becomes SQL text. Errors are ``{"error": "..."}``; a 5xx
+means a defect of the service, never bad input. Every call, refused ones too, becomes a row of
+``api_call_log`` (see ``calllog``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+from typing import Annotated, Any, Literal
+
+import anyio
+import anyio.to_thread
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request, Response, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import StringConstraints
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..settings import Settings, get_settings
+from ..store import models as m
+from ..store.db import get_engine
+from ..store.dwd import dwd_table_name
+from .calllog import STATE_KEY, Call, CallLogMiddleware, CallLogWriter, safe_text
+from .cursor import CursorSeal
+from .data import DEFAULT_LIMIT, MAX_LIMIT, BadQuery, read_page, to_csv
+from .keys import InvalidKey, Principal, verify
+from .ratelimit import RateLimiter
+from .resources import SharedResource, browse, find
+from .schemas import (
+    DEPARTMENT_ID,
+    NO_CONTROL,
+    RESOURCE_ID,
+    CatalogEntryOut,
+    CatalogOut,
+    DataPageOut,
+    ErrorOut,
+    FieldOut,
+    HealthOut,
+    RejectionIn,
+    RequestStatus,
+    ShareRequestIn,
+    ShareRequestOut,
+    ShareRequestsOut,
+    ShareType,
+)
+from .workflow import NEVER, PENDING, Denied, Invalid, apply, decide, granted_fields, requests_of
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+TITLE = "gongshu 数据共享接口 (sharing API)"
+DESCRIPTION = """\
+公共数据共享接口：各部门凭 API 密钥浏览共享目录、提交共享申请、审批本部门资源的申请，并按授权字段分页获取数据。
+无条件共享的申请即时通过；有条件共享由提供部门审批（驳回须说明理由）；不予共享的资源一律不予提供。
+每次调用（包括被拒绝的调用）都记入调用日志。
+
+The public-data sharing API: with an API key, a department browses the shared catalog, applies
+for other departments' resources, decides on applications for its own, and reads the fields it
+was granted, page by page. 无条件共享 (unconditional) requests are granted at once, 有条件共享
+(conditional) ones wait for the providing department (a rejection gives its reason), 不予共享
+(not shareable) resources are never served. Every call, refused ones too, is logged.
+
+Send the key as `X-API-Key: gs_…` (or `Authorization: Bearer gs_…`). Errors are
+`{"error": "…"}`; 401 bad key, 403 not allowed, 404 unknown, 409 already decided, 422 invalid
+input, 429 rate limit (see `Retry-After`).
+"""
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": description}
+    for code, description in {
+        401: "no key, or a key that is wrong, expired or revoked",
+        403: "the key may not do this",
+        422: "invalid input",
+        429: "rate limit exceeded: wait Retry-After seconds",
+    }.items()
+}
+NOT_FOUND = {404: {"model": ErrorOut, "description": "no such resource or request"}}
+
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the API key, `gs_<key id>_<secret>`")
+_bearer = HTTPBearer(auto_error=False, description="the API key as a bearer token")
+
+
+def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
+    """The application, on ``engine`` (default: the platform database of the settings). The call
+    log's writer runs while the application is served (its lifespan)."""
+    settings = settings or get_settings()
+    engine = engine or get_engine(settings.database_url)
+    writer = CallLogWriter(engine)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        writer.start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(writer.close)
+
+    app = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        version="1.0",
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "catalog", "description": "共享目录 the shared catalog (no data)"},
+            {"name": "requests", "description": "共享申请 share requests and their decisions"},
+            {"name": "data", "description": "共享数据 granted data, paged"},
+            {"name": "service", "description": "服务状态 service health"},
+        ],
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.call_log = writer
+    app.state.limiter = RateLimiter(settings.api_rate, settings.api_burst)
+    app.state.seal = CursorSeal(settings.api_cursor_secret)
+    app.add_middleware(ConcurrencyGate, limit=settings.api_concurrency)
+    app.add_middleware(CallLogMiddleware, writer=writer)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _internal_error)
+    app.include_router(router, prefix=PREFIX)
+    return app
+
+
+# ---- errors -------------------------------------------------------------------------------------
+
+
+def _call(request: Request) -> Call:
+    return request.scope["state"][STATE_KEY]
+
+
+def _error(request: Request, status: int, message: str, headers: dict | None = None, **extra: Any) -> JSONResponse:
+    message = safe_text(message)
+    call = request.scope.get("state", {}).get(STATE_KEY)
+    if call is not None:
+        call.error = message
+        if call.provider is None:  # refused before the endpoint ran: still say which resource was asked for
+            department, resource = request.path_params.get("department"), request.path_params.get("resource")
+            if isinstance(department, str) and re.fullmatch(DEPARTMENT_ID, department):
+                call.provider = department
+                if isinstance(resource, str) and re.fullmatch(RESOURCE_ID, resource):
+                    call.resource = resource
+    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
+        message = f"no such endpoint; the API is described at /docs (paths start with {PREFIX})"
+    else:
+        message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return _error(request, exc.status_code, message, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    # the input itself is never echoed: it may be large, or not printable
+    details = [
+        {"where": ".".join(safe_text(str(part), 60) for part in e["loc"]), "problem": safe_text(e["msg"], 300)}
+        for e in exc.errors()
+    ]
+    summary = "; ".join(f"{d['where']}: {d['problem']}" for d in details[:5])
+    return _error(request, 422, f"invalid request: {summary}", details=details[:20])
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("sharing API: %s %s failed", request.method, request.url.path, exc_info=exc)
+    return _error(request, 500, "internal error: the operators have the details")
+
+
+def _refuse(status: int, message: str, headers: dict | None = None) -> HTTPException:
+    return HTTPException(status_code=status, detail=message, headers=headers)
+
+
+class ConcurrencyGate:
+    """Lets at most ``limit`` requests into the application at once; the others wait in the event
+    loop, holding neither a worker thread nor a database connection.
+
+    Without it, the sync endpoints deadlocked under load (measured: 55 concurrent requests, the
+    pool's 15 connections plus anyio's 40 threads): a request holds its session's connection across
+    thread hops, so once every thread was blocked waiting for a connection, the requests holding
+    connections could not get a thread to finish and release them, until the pool's 30 s timeout
+    answered 500. With fewer requests inside than connections in the pool, no one waits for a
+    connection. It sits inside the call-log middleware, so a call's latency includes its wait."""
+
+    def __init__(self, app: Any, limit: int):
+        self.app = app
+        self.limit = limit
+        self._gate: anyio.Semaphore | None = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._gate is None:  # made inside the running event loop
+            self._gate = anyio.Semaphore(self.limit)
+        async with self._gate:
+            await self.app(scope, receive, send)
+
+
+# ---- dependencies -------------------------------------------------------------------------------
+
+
+def _db(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(_db, scope="function")]
+
+
+def _principal(
+    request: Request,
+    session: DB,
+    api_key: Annotated[str | None, Security(_api_key)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+) -> Principal:
+    """The verified key of the call, within its rate limit."""
+    try:
+        principal = verify(session, api_key or (bearer.credentials if bearer else None))
+    except InvalidKey as exc:
+        raise _refuse(401, str(exc), {"WWW-Authenticate": 'Bearer realm="gongshu"'}) from None
+    call = _call(request)
+    call.key_id, call.consumer = principal.key_id, principal.department
+    limiter: RateLimiter = request.app.state.limiter
+    wait = limiter.acquire(principal.key_id)
+    if wait:
+        raise _refuse(
+            429,
+            f"rate limit exceeded: a key may make {limiter.burst} calls at once and {limiter.rate:g} a second; "
+            f"retry after {wait} s",
+            {"Retry-After": str(wait)},
+        )
+    return principal
+
+
+Auth = Annotated[Principal, Depends(_principal)]
+router = APIRouter()
+
+
+# ---- service ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/health",
+    tags=["service"],
+    summary="服务状态 whether the service and its database answer (no key needed)",
+    responses={503: {"model": ErrorOut, "description": "the database does not answer"}},
+)
+def health(session: DB) -> HealthOut:
+    try:
+        session.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError:
+        raise _refuse(503, "the platform database does not answer") from None
+    return HealthOut(status="ok")
+
+
+# ---- catalog ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/catalog",
+    tags=["catalog"],
+    summary="共享目录 resources, their share attributes and fields (no data)",
+    responses=ERRORS,
+)
+def catalog(
+    session: DB,
+    _: Auth,
+    department: Annotated[str | None, Query(pattern=DEPARTMENT_ID, description="one department's resources")] = None,
+    share_type: Annotated[ShareType | None, Query(description="共享类型")] = None,
+    q: Annotated[str | None, Query(max_length=100, pattern=NO_CONTROL, description="the name contains this")] = None,
+) -> CatalogOut:
+    entries = browse(session, department=department, share_type=share_type, name=q)
+    return CatalogOut(resources=[_entry(s) for s in entries])
+
+
+def _entry(shared: SharedResource) -> CatalogEntryOut:
+    res = shared.resource
+    return CatalogEntryOut(
+        department=shared.department,
+        department_name=shared.department_name,
+        resource=res.id,
+        code=shared.code,
+        name=res.name,
+        summary=res.summary,
+        update_cycle=res.update_cycle,
+        share_type=res.share.type,
+        share_condition=res.share.condition,
+        share_method=res.share.method,
+        fields=[FieldOut(name=f.name, label=f.label, kind=f.kind) for f in res.fields],
+    )
+
+
+# ---- requests -----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/requests",
+    status_code=201,
+    tags=["requests"],
+    summary="共享申请 apply for fields of another department's resource",
+    description="无条件共享: approved at once. 有条件共享: pending until the provider decides, "
+    "`due_at` working days later. 不予共享: refused at once, with the reason. A department key only.",
+    responses={**ERRORS, **NOT_FOUND},
+)
+def create_request(request: Request, body: ShareRequestIn, session: DB, principal: Auth) -> ShareRequestOut:
+    department, resource = body.resource.split(".", 1)
+    call = _call(request)
+    call.provider, call.resource, call.fields = department, resource, list(body.fields)
+    shared = _resource(session, department, resource)
+    try:
+        made = apply(
+            session,
+            principal,
+            department,
+            shared.resource,
+            body.fields,
+            body.purpose,
+            response_days=request.app.state.settings.share_response_days,
+        )
+    except Denied as exc:
+        raise _refuse(403, str(exc)) from None
+    except Invalid as exc:
+        raise _refuse(422, str(exc)) from None
+    session.commit()
+    return _request_out(made, dt.datetime.now(dt.UTC))
+
+
+@router.get(
+    "/requests",
+    tags=["requests"],
+    summary="共享申请 the requests of the key's department, as consumer or provider (admin: all)",
+    responses=ERRORS,
+)
+def list_requests(
+    session: DB,
+    principal: Auth,
+    status: Annotated[RequestStatus | None, Query()] = None,
+    overdue: Annotated[bool, Query(description="only pending requests past their due date")] = False,
+) -> ShareRequestsOut:
+    now = dt.datetime.now(dt.UTC)
+    found = requests_of(session, principal, status=status, overdue_at=now if overdue else None)
+    return ShareRequestsOut(requests=[_request_out(r, now) for r in found])
+
+
+RequestId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.post(
+    "/requests/{request_id}/approve",
+    tags=["requests"],
+    summary="批准 approve a pending request (the providing department's key only)",
+    responses={**ERRORS, **NOT_FOUND, 409: {"model": ErrorOut, "description": "already decided"}},
+)
+def approve(request: Request, request_id: RequestId, session: DB, principal: Auth) -> ShareRequestOut:
+    return _decide(request, session, principal, request_id, True, None)
+
+
+@router.post(
+    "/requests/{request_id}/reject",
+    tags=["requests"],
+    summary="驳回 reject a pending request, with the reason (the providing department's key only)",
+    responses={**ERRORS, **NOT_FOUND, 409: {"model": ErrorOut, "description": "already decided"}},
+)
+def reject(request: Request, request_id: RequestId, body: RejectionIn, session: DB, principal: Auth) -> ShareRequestOut:
+    return _decide(request, session, principal, request_id, False, body.reason)
+
+
+def _decide(
+    request: Request, session: Session, principal: Principal, request_id: int, approve: bool, reason: str | None
+) -> ShareRequestOut:
+    found = session.get(m.ShareRequest, request_id)
+    if found is None:
+        raise _refuse(404, f"no share request {request_id}")
+    call = _call(request)
+    call.provider, call.resource, call.fields = found.provider_key, found.resource_key, list(found.fields)
+    if principal.department != found.provider_key:
+        raise _refuse(403, "only the providing department's key may approve or reject this request")
+    if found.status != PENDING:
+        raise _refuse(409, f"request {request_id} is already {found.status}")
+    try:
+        decided = decide(session, principal, request_id, approve, reason)
+    except Denied as exc:
+        raise _refuse(403, str(exc)) from None
+    except Invalid as exc:  # decided meanwhile by another call
+        raise _refuse(409, str(exc)) from None
+    session.commit()
+    return _request_out(decided, dt.datetime.now(dt.UTC))
+
+
+def _request_out(r: m.ShareRequest, now: dt.datetime) -> ShareRequestOut:
+    return ShareRequestOut(
+        id=r.id,
+        consumer=r.consumer_key,
+        provider=r.provider_key,
+        resource=f"{r.provider_key}.{r.resource_key}",
+        fields=list(r.fields),
+        purpose=r.purpose,
+        share_type=r.share_type,
+        status=r.status,
+        reason=r.reason,
+        requested_at=r.requested_at,
+        due_at=r.due_at,
+        decided_at=r.decided_at,
+        overdue=r.status == PENDING and r.due_at is not None and r.due_at < now,
+    )
+
+
+# ---- data ---------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/data/{department}/{resource}",
+    tags=["data"],
+    summary="共享数据 a page of the granted fields of a resource",
+    description=f"Rows ordered by the primary key; follow `next_cursor` (null on the last page). "
+    f"`limit` at most {MAX_LIMIT}. `filter=field:value` (repeatable: the same field repeated matches "
+    "any of its values, different fields must all match). `format=csv`: UTF-8 with BOM, the next "
+    "cursor in the `X-Next-Cursor` header. Only fields granted to the key's department, ever.",
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "a page of rows"},
+    },
+)
+def read_data(
+    request: Request,
+    department: Annotated[str, Path(pattern=DEPARTMENT_ID, description="the providing department")],
+    resource: Annotated[str, Path(pattern=RESOURCE_ID)],
+    session: DB,
+    principal: Auth,
+    fields: Annotated[
+        str | None, Query(max_length=2000, description="comma-separated field names; default: all granted fields")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2000, description="next_cursor of the previous page")] = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002
+    filters: Annotated[
+        list[Annotated[str, StringConstraints(max_length=500)]] | None,
+        Query(alias="filter", max_length=20, description="field:value, equality"),
+    ] = None,
+) -> DataPageOut:
+    call = _call(request)
+    call.provider, call.resource = department, resource
+    shared = _resource(session, department, resource)
+    if principal.is_admin:
+        raise _refuse(403, "an admin key manages requests and reads no data")
+    if shared.share_type == NEVER:
+        raise _refuse(403, f"{department}.{resource} is 不予共享 (not shareable): its data is never served")
+    granted = granted_fields(session, principal.department, department, resource)
+    if not granted:
+        raise _refuse(
+            403,
+            f"department {principal.department} has no active grant on {department}.{resource}: "
+            f"apply with POST {PREFIX}/requests",
+        )
+    chosen = _chosen_fields(shared, granted, fields)
+    wanted = _filters(shared, granted, filters or [])
+    call.fields = chosen
+    try:
+        page = read_page(
+            session.connection(),
+            department,
+            shared.resource,
+            chosen,
+            filters=wanted,
+            cursor=cursor,
+            limit=limit,
+            seal=request.app.state.seal,
+        )
+    except BadQuery as exc:
+        raise _refuse(422, str(exc)) from None
+    except sa.exc.DBAPIError:
+        session.rollback()
+        if not sa.inspect(session.connection()).has_table(dwd_table_name(department, resource)):
+            raise _refuse(404, f"{department}.{resource} has no cleansed data yet") from None
+        raise
+    call.rows = len(page.rows)
+    if format == "csv":
+        headers = {"Content-Disposition": f'attachment; filename="{department}-{resource}.csv"'}
+        if page.next_cursor:
+            headers["X-Next-Cursor"] = page.next_cursor
+        return Response(to_csv(page), media_type="text/csv; charset=utf-8", headers=headers)
+    return DataPageOut(fields=page.fields, rows=page.rows, next_cursor=page.next_cursor)
+
+
+def _resource(session: Session, department: str, resource: str) -> SharedResource:
+    shared = find(session, department, resource)
+    if shared is None:
+        raise _refuse(404, f"no resource {department}.{resource} in the catalog")
+    return shared
+
+
+def _named(names: list[str]) -> str:
+    return ", ".join(n[:48] for n in names[:10])
+
+
+def _chosen_fields(shared: SharedResource, granted: set[str], asked: str | None) -> list[str]:
+    """The fields to serve: those asked for, each granted, or all granted ones in catalog order."""
+    known = [f.name for f in shared.resource.fields]
+    if asked is None:
+        chosen = [name for name in known if name in granted]
+        if not chosen:
+            raise _refuse(403, "none of the granted fields is in the catalog any more")
+        return chosen
+    chosen = list(dict.fromkeys(name.strip() for name in asked.split(",") if name.strip()))
+    if not chosen:
+        raise _refuse(422, "fields: name at least one field, or leave the parameter out for all granted fields")
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        raise _refuse(
+            422,
+            f"not fields of {shared.department}.{shared.resource.id}: {_named(unknown)}; its fields: {_named(known)}",
+        )
+    refused = [name for name in chosen if name not in granted]
+    if refused:
+        raise _refuse(
+            403, f"field(s) not granted: {_named(refused)}; granted: {_named([n for n in known if n in granted])}"
+        )
+    return chosen
+
+
+def _filters(shared: SharedResource, granted: set[str], given: list[str]) -> list[tuple[str, str]]:
+    known = {f.name for f in shared.resource.fields}
+    pairs = []
+    for item in given:
+        name, colon, value = item.partition(":")
+        name = name.strip()
+        if not colon or not name:
+            raise _refuse(422, "filter: write field:value, e.g. filter=status:存续")
+        if name not in known:
+            raise _refuse(422, f"filter: not a field of {shared.department}.{shared.resource.id}: {_named([name])}")
+        if name not in granted:  # a filter on a field reveals its values as surely as reading it
+            raise _refuse(403, f"filter on a field not granted: {_named([name])}")
+        pairs.append((name, value))
+    return pairs

@@ -1,0 +1,214 @@
+"""The call log of the sharing API (``api_call_log``): one row per call, refused ones included, for
+the audit trail and the scorecard.
+
+A middleware opens a :class:`Call` when a request arrives; authentication and the endpoint fill it
+in (who, which resource, which fields, how many rows, why refused); the status and latency are
+taken when the response goes out. The row is then handed to a single background writer that
+batches inserts, so that a call never waits on the log and the log never holds the database's
+write lock once per call.
+
+No record is ever dropped: the queue is unbounded, a database that is down or locked is retried
+until it answers, and closing the writer (FastAPI's lifespan, when the server stops) drains what
+is queued. Two cases go to the application log instead, as JSON, rather than block forever: a
+record the database refuses as such (it cannot happen with the sanitising below, but a refusal
+must not hold up the records behind it), and records still unstored when a closing writer's
+database has not answered for ``close_timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from ..store import models as m
+
+logger = logging.getLogger(__name__)
+
+STATE_KEY = "call"
+_TABLE: sa.Table = m.ApiCallLog.__table__  # type: ignore[assignment]
+_LENGTHS = {c.name: c.type.length for c in _TABLE.columns if getattr(c.type, "length", None)}
+_MAX_ERROR = 2000
+_STOP = object()
+
+
+def safe_text(value: str, limit: int | None = None) -> str:
+    """``value`` storable and printable anywhere: no NUL (PostgreSQL refuses it), no lone surrogate
+    (UTF-8 refuses it), at most ``limit`` characters."""
+    text = value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    return text[:limit] if limit else text
+
+
+@dataclass
+class Call:
+    """What one call did, filled in as it goes through the service."""
+
+    method: str
+    path: str
+    called_at: dt.datetime
+    key_id: str | None = None
+    consumer: str | None = None
+    provider: str | None = None
+    resource: str | None = None
+    fields: list[str] | None = None
+    rows: int | None = None
+    status: int = 500
+    error: str | None = None
+
+    def row(self, latency_ms: float) -> dict[str, Any]:
+        row = {
+            "called_at": self.called_at,
+            "key_id": self.key_id,
+            "consumer_key": self.consumer,
+            "method": self.method,
+            "path": self.path,
+            "provider_key": self.provider,
+            "resource_key": self.resource,
+            "fields": [safe_text(f, 100) for f in self.fields] if self.fields is not None else None,
+            "rows": self.rows,
+            "status": self.status,
+            "latency_ms": round(latency_ms, 3),
+            "error": self.error,
+        }
+        for name, value in row.items():
+            if isinstance(value, str):
+                row[name] = safe_text(value, _LENGTHS.get(name, _MAX_ERROR))
+        return row
+
+
+class CallLogWriter:
+    """One thread writing call records in batches, in the order they came."""
+
+    def __init__(self, engine: Engine, *, batch_size: int = 500, max_retry_delay: float = 30.0):
+        self._engine = engine
+        self._batch_size = batch_size
+        self._max_retry_delay = max_retry_delay
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._pending = 0
+        self._done = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._give_up_at: float | None = None
+
+    def start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="api-call-log", daemon=True)
+            self._thread.start()
+
+    def submit(self, row: dict[str, Any]) -> None:
+        with self._done:
+            self._pending += 1
+        self._queue.put(row)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every record submitted so far is stored; False on timeout."""
+        with self._done:
+            return self._done.wait_for(lambda: self._pending == 0, timeout)
+
+    def close(self, close_timeout: float = 60.0) -> None:
+        """Store everything queued, then stop the thread."""
+        if self._thread is not None:
+            self._give_up_at = time.monotonic() + close_timeout
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread, self._give_up_at = None, None
+
+    def _run(self) -> None:
+        stopping = False
+        while True:
+            try:
+                batch = [self._queue.get(block=not stopping)]
+            except queue.Empty:
+                return
+            while len(batch) < self._batch_size:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            rows = [item for item in batch if item is not _STOP]
+            stopping = stopping or len(rows) < len(batch)
+            if rows:
+                try:
+                    self._store(rows)
+                except Exception:  # a defect here must not end the thread: the calls behind would be lost
+                    logger.exception("call records not stored: %s", "; ".join(_json(row) for row in rows))
+                with self._done:
+                    self._pending -= len(rows)
+                    self._done.notify_all()
+
+    def _store(self, rows: list[dict[str, Any]]) -> None:
+        delay = 0.1
+        while True:
+            try:
+                with self._engine.begin() as conn:
+                    conn.execute(_TABLE.insert(), rows)
+                return
+            except sa.exc.OperationalError as exc:  # down, locked, connection lost: wait and retry
+                if self._give_up_at is not None and time.monotonic() > self._give_up_at:
+                    for row in rows:
+                        logger.error("call record not stored (database unreachable at shutdown): %s", _json(row))
+                    return
+                logger.warning("the call log waits for the database (%d records queued): %s", len(rows), exc)
+                time.sleep(delay)
+                delay = min(delay * 2, self._max_retry_delay)
+            except sa.exc.StatementError:
+                if len(rows) > 1:  # find the record refused; store the others
+                    for row in rows:
+                        self._store([row])
+                    return
+                logger.error("a call record was refused by the database: %s", _json(rows[0]), exc_info=True)
+                return
+
+
+def _json(row: dict[str, Any]) -> str:
+    return json.dumps(row, default=str, ensure_ascii=False)
+
+
+class CallLogMiddleware:
+    """ASGI middleware: a :class:`Call` in ``scope["state"]`` for every HTTP request, its row
+    submitted to the writer when the response is over (or the endpoint crashed)."""
+
+    def __init__(self, app: Any, writer: CallLogWriter):
+        self.app = app
+        self.writer = writer
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        raw = scope.get("raw_path")
+        # the path as received (percent-encoded): never the query string, which may carry filter
+        # values such as an ID number
+        call = Call(
+            method=scope["method"],
+            path=raw.decode("latin-1") if raw else scope["path"],
+            called_at=dt.datetime.now(dt.UTC),
+        )
+        scope.setdefault("state", {})[STATE_KEY] = call
+        responded = False
+
+        async def send_and_note(message: dict) -> None:
+            nonlocal responded
+            if message["type"] == "http.response.start":
+                call.status, responded = message["status"], True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        except BaseException as exc:
+            if not responded:
+                call.status = 500
+                call.error = call.error or (
+                    f"internal error: {type(exc).__name__}" if isinstance(exc, Exception) else "the call was cancelled"
+                )
+            raise
+        finally:
+            self.writer.submit(call.row((time.perf_counter() - started) * 1000))

@@ -1,0 +1,38 @@
+"""Per-key rate limits of the sharing API: a token bucket per API key, ``burst`` tokens deep,
+refilled at ``rate`` tokens a second (``GONGSHU_API_RATE``, ``GONGSHU_API_BURST``). A key may send
+``burst`` calls at once and ``rate`` a second after that; one department's batch job never starves
+the others. Buckets are counted per verified key, after authentication: a caller guessing keys
+cannot spend a real key's budget.
+
+The buckets live in the process: with several processes serving the API each enforces its own.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+
+
+class RateLimiter:
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate, self.burst = rate, burst
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, key: str) -> int:
+        """Spend one token of ``key``'s bucket: 0 when the call may go ahead, otherwise the whole
+        seconds to wait before the next token (for ``Retry-After``)."""
+        with self._lock:
+            now = self._clock()
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                return 0
+            self._buckets[key] = (tokens, now)
+            return max(1, math.ceil((1 - tokens) / self.rate))
