@@ -1,12 +1,25 @@
 """What `gongshu demo` adds around the pipeline: the sample departments' HTTP API (气象局's sources
-are served by samples/api_server.py on 127.0.0.1:8765, the address their catalog declares)."""
+are served by samples/api_server.py on 127.0.0.1:8765, the address their catalog declares) while it
+runs, and after it the sharing demo: API keys, share requests of every kind, example calls."""
 
 from __future__ import annotations
 
 import importlib.util
+import shlex
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+
+import typer
+
+from gongshu.catalog.registry import registered
+from gongshu.runs import RunReport
+from gongshu.settings import get_settings
+from gongshu.share.demo import API, KEYS_FILE, DemoRequest, ShareDemo, seed_share_demo, write_keys_file
+from gongshu.share.workflow import SHANGHAI
+from gongshu.store.db import session_scope
+
+from .summary import display_width, pad
 
 SAMPLE_API = ("127.0.0.1", 8765)
 
@@ -34,3 +47,95 @@ def sample_api(samples_dir: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def share_demo(report: RunReport | None = None) -> ShareDemo | None:
+    """After the demo's pipeline: API keys for the sample departments (in ``$GONGSHU_HOME/demo-keys.json``),
+    share requests of every kind between them, and how to call the sharing API with those keys."""
+    settings = get_settings()
+    with session_scope() as session:
+        catalogs = registered(session)
+        if not catalogs:
+            typer.secho("\n数据共享: no department is registered, so no keys or requests were made", fg="yellow")
+            return None
+        demo = seed_share_demo(session, catalogs, response_days=settings.share_response_days)
+    demo.keys_file = write_keys_file(settings.home / KEYS_FILE, demo.keys)
+    print_share_demo(demo, report)
+    return demo
+
+
+def print_share_demo(demo: ShareDemo, report: RunReport | None = None) -> None:
+    served = {
+        (o.department, o.resource)
+        for o in (report.outcomes if report else [])
+        if o.stage == "share" and o.status == "completed"
+    }
+    keys_file = _shown(demo.keys_file) if demo.keys_file else KEYS_FILE
+    typer.echo(
+        f"\n数据共享 (sharing): API keys of {len(demo.departments)} departments and an admin key in {keys_file}"
+        " (owner-only, printed nowhere)"
+    )
+    items = [r for r in demo.requests if r.problem is None]
+    if any(r.reused for r in items):
+        typer.echo("  (requests an earlier demo made are shown again, not made twice)")
+    width = max((display_width(_label(r)) for r in items), default=0)
+    for r in demo.requests:
+        sc = r.scenario
+        if r.problem:
+            typer.secho(f"  {sc.consumer} → {sc.provider}/{sc.resource}: not played ({r.problem})", fg="yellow")
+            continue
+        typer.echo(f"  {pad(_label(r), width)}  {pad(r.share_type or '', 10)}  {_outcome(r)}")
+    typer.echo(
+        "try the sharing API (the admin key manages requests and reads no data):\n"
+        "  .venv/bin/gongshu api   # in another terminal: http://127.0.0.1:8600, OpenAPI at /docs\n"
+        "  key() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"departments\"][sys.argv[2]])'"
+        f' {shlex.quote(keys_file)} "$1"; }}'
+    )
+    examples = []
+    for r in items:
+        sc = r.scenario
+        if r.status == "approved":
+            note = f"the {len(sc.fields)} granted fields only"
+            if report is not None and (sc.provider, sc.resource) not in served:
+                note += " (no data yet: the share stage did not serve it in this run)"
+        elif r.status == "rejected":
+            note = "403: no grant (every call, refused ones too, is logged)"
+        elif r.status == "refused":
+            note = "403: 不予共享 is never served"
+        else:
+            url = f"{API}/api/v1/requests/{r.id}/approve"
+            examples.append(
+                (f"  curl -X POST -H \"X-API-Key: $(key {sc.provider})\" '{url}'", f"{sc.provider} decides #{r.id}")
+            )
+            continue
+        url = f"{API}/api/v1/data/{sc.provider}/{sc.resource}?limit=5"
+        examples.append((f"  curl -H \"X-API-Key: $(key {sc.consumer})\" '{url}'", note))
+    cmd_width = max((len(c) for c, _ in examples), default=0)
+    for cmd, note in examples:
+        typer.echo(f"{cmd:<{cmd_width}}  # {note}")
+
+
+def _label(r: DemoRequest) -> str:
+    sc = r.scenario
+    return f"#{r.id} {sc.consumer} → {sc.provider}/{sc.resource} {r.resource_name}"
+
+
+def _outcome(r: DemoRequest) -> str:
+    provider = r.scenario.provider
+    if r.status == "approved":
+        return f"approved by {provider}" if r.scenario.decision else f"approved at once ({r.reason})"
+    if r.status == "rejected":
+        return f"rejected by {provider}: {r.reason}"
+    if r.status == "refused":
+        return f"refused: {r.reason}"
+    if r.status == "pending" and r.due_at is not None:
+        return f"pending: {provider}'s key alone may decide it, by {r.due_at.astimezone(SHANGHAI):%Y-%m-%d}"
+    return r.status or "?"
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the working directory when it is under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.resolve())

@@ -18,8 +18,14 @@ from .cleanse import cleanse_flow
 from .collect import collect_flow
 from .common import finish, run_name
 from .options import BUILT_STAGES, check_period, check_stages
+from .share import share_flow
 
-STAGE_FLOWS: dict[str, Callable] = {"catalog": catalog_flow, "collect": collect_flow, "cleanse": cleanse_flow}
+STAGE_FLOWS: dict[str, Callable] = {
+    "catalog": catalog_flow,
+    "collect": collect_flow,
+    "cleanse": cleanse_flow,
+    "share": share_flow,
+}
 if tuple(STAGE_FLOWS) != BUILT_STAGES:
     raise RuntimeError("flows/options.py BUILT_STAGES must list the stage flows of STAGE_FLOWS, in order")
 

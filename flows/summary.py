@@ -37,6 +37,14 @@ def print_summary(report: RunReport, demo: bool = False) -> None:
                 quarantined = sum(o.details.get("rows_quarantined", 0) for o in mine)
                 merged = sum(o.details.get("rows_merged", 0) for o in mine)
                 text += f" {sum(rows):,} loaded, {quarantined:,} quarantined, {merged:,} merged"
+            elif stage == "share":
+                grants = sum(o.details.get("grants", 0) for o in mine)
+                withdrawn = sum(o.details.get("grants_revoked", 0) for o in mine)
+                overdue = sum(o.details.get("requests_overdue", 0) for o in mine)
+                bits = [f"{grants} grant{'s' if grants != 1 else ''}"] if grants else []
+                bits += [f"{withdrawn} grant(s) withdrawn"] if withdrawn else []
+                bits += [f"{overdue} request(s) overdue"] if overdue else []
+                text += f" {', '.join(bits)}" if bits else ""
             elif stage != "catalog" and rows:
                 text += f" {sum(rows):,} rows"
             parts.append(text)
@@ -76,7 +84,7 @@ def print_summary(report: RunReport, demo: bool = False) -> None:
         rows.append(("quality gate Data Docs", "run: .venv/bin/gongshu quality docs"))
     rows.append(("Prefect home (flow runs)", str(settings.prefect_home)))
     for label, value in rows:
-        typer.echo(f"  {_pad(label, 26)} {value}")
+        typer.echo(f"  {pad(label, 26)} {value}")
     if demo:
         typer.echo(
             "\nbrowse the flow runs and artifacts in the Prefect UI:\n"
@@ -84,7 +92,11 @@ def print_summary(report: RunReport, demo: bool = False) -> None:
         )
 
 
-def _pad(text: str, width: int) -> str:
-    """Left-align in a terminal, where a CJK character takes two columns."""
-    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(width - shown, 0)
+def display_width(text: str) -> int:
+    """Columns the text takes in a terminal, where a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """Left-align in a terminal (CJK characters take two columns)."""
+    return text + " " * max(width - display_width(text), 0)

@@ -1,0 +1,64 @@
+"""The share flow (数据共享), run after cleansing: every registered resource's sharing brought in line
+with its catalog, one task run per resource (what became shareable is served by the sharing API,
+grants on what became 不予共享 are withdrawn), then the summary and the overdue requests as
+artifacts. One resource failing never stops the others; the flow ends Failed listing what failed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from gongshu.runs import Outcome, RunReport, new_run_id
+from gongshu.share.stage import STAGE
+from gongshu.share.workflow import NEVER
+from tasks.runlog import log_outcomes
+from tasks.share import publish_share_artifacts, share_one
+
+from .common import finish, run_name, selected
+
+
+@flow(
+    name="share",
+    flow_run_name=lambda: run_name("share"),
+    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    description="数据共享: serve what the catalogs share, withdraw grants on 不予共享, list overdue requests",
+)
+def share_flow(
+    departments: list[str] | None = None,
+    resources: list[str] | None = None,
+    run_id: str | None = None,
+    blocked: dict[str, str] | None = None,
+):
+    """``blocked``: resources (``dept.resource``) an earlier stage of this run stopped, with why. A
+    blocked resource keeps what it served before; one that is 不予共享 has its grants withdrawn anyway."""
+    run_id = run_id or new_run_id()
+    blocked = blocked or {}
+    report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
+    _, selection = selected("share", departments, resources)
+    submitted = []
+    for c, res in selection:
+        dept = c.department.id
+        why = blocked.get(f"{dept}.{res.id}")
+        if why and res.share.type != NEVER:
+            now = dt.datetime.now(dt.UTC)
+            report.outcomes.append(
+                Outcome(STAGE, dept, res.id, "skipped", now, now, reason=f"stopped by an earlier stage: {why}")
+            )
+            continue
+        future = share_one.with_options(tags=["share", f"dept:{dept}"]).submit(dept, res.id, res, run_id)
+        submitted.append(((dept, res), future))
+    for (dept, res), future in submitted:
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, Outcome):
+            report.outcomes.append(result)
+        else:  # a defect: the resource fails, the others go on
+            now = dt.datetime.now(dt.UTC)
+            report.outcomes.append(
+                Outcome(STAGE, dept, res.id, "failed", now, now, error=f"sharing crashed: {result!r}")
+            )
+    log_outcomes(run_id, STAGE, report.outcomes)
+    publish_share_artifacts(report.outcomes, departments)
+    report.finished_at = dt.datetime.now(dt.UTC)
+    return finish(STAGE, report)

@@ -1,0 +1,80 @@
+"""Tasks of the sharing stage: one task run per resource, then the table artifacts `share-summary`
+(what the sharing API serves) and `share-overdue` (requests the providers have not answered in time)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from gongshu.catalog.model import Resource
+from gongshu.runs import Outcome
+from gongshu.share.stage import overdue_requests, share_resource
+from gongshu.share.workflow import SHANGHAI
+from gongshu.store.db import get_engine, session_scope
+
+from .naming import artifact_key
+
+
+@task(name="share-resource", task_run_name="share-{department}.{resource_id}", cache_policy=NO_CACHE)
+def share_one(department: str, resource_id: str, resource: Resource, run_id: str) -> Outcome:
+    return share_resource(get_engine(), department, resource, run_id)
+
+
+@task(name="publish-share-artifacts", task_run_name="share-artifacts", cache_policy=NO_CACHE)
+def publish_share_artifacts(outcomes: list[Outcome], departments: list[str] | None = None) -> int:
+    """Publish both artifacts; returns how many requests are overdue (of ``departments`` as providers)."""
+    rows = [
+        {
+            "department": o.department,
+            "resource": o.resource,
+            "share type": o.details.get("share_type", "-"),
+            "status": o.status,
+            "DWD rows": o.details.get("dwd_rows", "-"),
+            "grants": o.details.get("grants", "-"),
+            "consumers": ", ".join(o.details.get("consumers", [])) or "-",
+            "pending": o.details.get("requests_pending", "-"),
+            "withdrawn": o.details.get("grants_revoked", "-"),
+            "why": o.error or o.reason or ("newly shared" if o.details.get("newly_shared") else ""),
+        }
+        for o in outcomes
+    ]
+    served = sum(o.status == "completed" for o in outcomes)
+    withdrawn = sum(o.details.get("grants_revoked", 0) for o in outcomes)
+    failed = sum(o.status == "failed" for o in outcomes)
+    create_table_artifact(
+        table=rows,
+        key=artifact_key("share-summary"),
+        description=(
+            f"数据共享: {len(outcomes)} resources, {served} served by the sharing API, "
+            f"{withdrawn} grant(s) withdrawn, {failed} failed"
+        ),
+    )
+
+    now = dt.datetime.now(dt.UTC)
+    with session_scope() as session:
+        overdue = overdue_requests(session, now, providers=departments)
+    create_table_artifact(
+        table=[
+            {
+                "request": r.id,
+                "consumer": r.consumer,
+                "provider": r.provider,
+                "resource": r.resource,
+                "requested": f"{r.requested_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
+                "due": f"{r.due_at.astimezone(SHANGHAI):%Y-%m-%d}",
+                "working days overdue": r.working_days_overdue,
+                "days overdue": r.days_overdue,
+            }
+            for r in overdue
+        ],
+        key=artifact_key("share-overdue"),
+        description=(
+            f"逾期未答复的共享申请: {len(overdue)} request(s) past due on {now.astimezone(SHANGHAI):%Y-%m-%d}"
+            if overdue
+            else f"逾期未答复的共享申请: none on {now.astimezone(SHANGHAI):%Y-%m-%d}"
+        ),
+    )
+    return len(overdue)
