@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -56,6 +56,16 @@ class Outcome:
                 entry[key] = value
         entry.update(self.details)
         return entry
+
+
+def outcome_for(stage: str, department: str, resource: str | None, started: dt.datetime) -> Callable[..., Outcome]:
+    """A maker of this resource's outcome for the stage: ``outcome("completed", rows_in=…)``, the
+    finish time taken when it is called."""
+
+    def outcome(status: Status, **kw: Any) -> Outcome:
+        return Outcome(stage, department, resource, status, started, dt.datetime.now(dt.UTC), **kw)
+
+    return outcome
 
 
 def record(session: Session, run_id: str, outcomes: Iterable[Outcome], flow_run_id: str | None = None) -> None:

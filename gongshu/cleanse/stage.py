@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from ..catalog.model import Resource
 from ..quality import docs, gate
 from ..quality.suites import SuiteError, load_suite, suite_path
-from ..runs import Outcome
+from ..runs import Outcome, outcome_for
 from ..store import dwd, ods
 from ..store import models as m
 from ..store.db import session_scope
@@ -99,16 +99,7 @@ def cleanse_resource(
     ``results_home``: keep the gate's latest GX results there, for ``gongshu quality docs``."""
     started = dt.datetime.now(dt.UTC)
 
-    def outcome(status: str, **kw: Any) -> Outcome:
-        return Outcome(
-            stage=STAGE,
-            department=department,
-            resource=resource.id,
-            status=status,  # type: ignore[arg-type]
-            started_at=started,
-            finished_at=dt.datetime.now(dt.UTC),
-            **kw,
-        )
+    outcome = outcome_for(STAGE, department, resource.id, started)
 
     full_snapshot = not getattr(resource.source, "watermark", None)
     with session_scope(engine) as session:

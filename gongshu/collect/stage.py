@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from ..catalog.issues import closest
 from ..catalog.model import Resource
 from ..quality import gate, raw
-from ..runs import Outcome
+from ..runs import Outcome, outcome_for
 from ..store import models as m
 from ..store import ods
 from ..store.db import session_scope
@@ -87,16 +87,7 @@ def collect_resource(
     """Collect one resource. Raises :class:`SourceError` only for transient source errors."""
     started = dt.datetime.now(dt.UTC)
 
-    def outcome(status: str, **kw) -> Outcome:
-        return Outcome(
-            stage=STAGE,
-            department=department,
-            resource=resource.id,
-            status=status,  # type: ignore[arg-type]
-            started_at=started,
-            finished_at=dt.datetime.now(dt.UTC),
-            **kw,
-        )
+    outcome = outcome_for(STAGE, department, resource.id, started)
 
     if resource.source is None:
         return outcome("skipped", reason="no source declared: the resource is catalogued only")

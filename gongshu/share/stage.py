@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ..catalog.model import Resource
-from ..runs import Outcome
+from ..runs import Outcome, outcome_for
 from ..store import models as m
 from ..store.db import session_scope
 from ..store.dwd import dwd_table_name
@@ -42,16 +41,7 @@ def share_resource(
     """Bring one resource's sharing in line with its catalog entry (see the module docstring)."""
     started = now or dt.datetime.now(dt.UTC)
 
-    def outcome(status: str, **kw: Any) -> Outcome:
-        return Outcome(
-            stage=STAGE,
-            department=department,
-            resource=resource.id,
-            status=status,  # type: ignore[arg-type]
-            started_at=started,
-            finished_at=dt.datetime.now(dt.UTC),
-            **kw,
-        )
+    outcome = outcome_for(STAGE, department, resource.id, started)
 
     share = resource.share.type
     if share == NEVER:
