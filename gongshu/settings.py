@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     api_rate: float = Field(50.0, gt=0, description="sharing API: requests per second each key may make, sustained")
     api_burst: int = Field(100, ge=1, description="sharing API: requests a key may make at once, before api_rate")
     api_concurrency: int = Field(
-        8, ge=1, le=12, description="sharing API: requests worked on at once (below the pool's 15 connections)"
+        8, ge=1, le=12, description="sharing API: requests worked on at once (fewer than the pool's 16 connections)"
     )
     api_cursor_secret: str | None = Field(
         None,

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -69,16 +70,19 @@ def read_page(
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
     seal: CursorSeal,
+    table: sa.Table | None = None,
 ) -> Page:
     """One page of ``fields`` of the resource's DWD table. ``filters``: (field, value) pairs; pairs
-    naming the same field match any of their values, different fields must all match."""
+    naming the same field match any of their values, different fields must all match. ``table``:
+    the resource's DWD table when the caller keeps one (the same Table object call after call lets
+    SQLAlchemy reuse the compiled statement; a new one per call compiles it afresh)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise BadQuery(f"limit must be between 1 and {MAX_LIMIT}")
     kinds = {f.name: f.kind for f in resource.fields}
     unknown = [f for f in [*fields, *(name for name, _ in filters)] if f not in kinds]
     if unknown or not fields:
         raise BadQuery(f"not a field of {department}.{resource.id}: {', '.join(unknown) or '(no fields chosen)'}")
-    table = dwd_table(department, resource)
+    table = table if table is not None else dwd_table(department, resource)
     keys = list(resource.primary_key) or [BATCH_ID, SOURCE_ROW]
     key_kinds = [kinds.get(k, "integer" if k == SOURCE_ROW else "text") for k in keys]
     selected = list(dict.fromkeys([*fields, *keys]))
@@ -106,14 +110,28 @@ def read_page(
             else sa.tuple_(*columns) > sa.tuple_(*(sa.literal(v, c.type) for v, c in zip(after, columns, strict=True)))
         )
 
-    # by mapping, not attribute: a field may be called count or index, as a Row's methods are
-    result = conn.execute(query.limit(limit + 1)).mappings().all()
+    # rows as tuples, by position: the chosen fields come first in ``selected``. Only the columns
+    # whose values are not JSON-ready already are converted, column by column (a function call per
+    # value took a third of a page's time)
+    result = conn.execute(query.limit(limit + 1)).all()
     more = len(result) > limit
     result = result[:limit]
-    rows = [{name: json_value(row[name]) for name in fields} for row in result]
+    width = len(fields)
+    converted = [(i, _JSON_READY[kinds[name]]) for i, name in enumerate(fields) if kinds[name] in _JSON_READY]
+    if converted:
+        rows = []
+        for row in result:
+            values = list(row[:width])
+            for i, convert in converted:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            rows.append(dict(zip(fields, values, strict=True)))
+    else:
+        rows = [dict(zip(fields, row[:width], strict=True)) for row in result]
     next_cursor = None
     if more:
-        next_cursor = seal.seal(scope, [json_value(result[-1][k]) for k in keys])
+        last = result[-1]
+        next_cursor = seal.seal(scope, [json_value(last[selected.index(k)]) for k in keys])
     return Page(fields=list(fields), rows=rows, next_cursor=next_cursor)
 
 
@@ -155,10 +173,29 @@ def _encodable(text: str) -> bool:
 
 def json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return _decimal_text(value)
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+# field kind -> how its database values become JSON-ready (the other kinds come back as text or int)
+_JSON_READY = {
+    "decimal": _decimal_text,
+    "amount": _decimal_text,
+    "date": dt.date.isoformat,
+    "datetime": dt.datetime.isoformat,
+}
+
+
+def to_json(page: Page) -> bytes:
+    """The page as the API's JSON answer (``DataPageOut``), encoded by orjson: the standard
+    library's encoder took longer than the page's query."""
+    return orjson.dumps({"fields": page.fields, "rows": page.rows, "next_cursor": page.next_cursor})
 
 
 def to_csv(page: Page) -> bytes:

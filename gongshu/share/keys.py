@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..store import models as m
@@ -78,7 +79,7 @@ def revoke_key(session: Session, key_id: str, now: dt.datetime | None = None) ->
     return True
 
 
-def verify(session: Session, presented: str | None, now: dt.datetime | None = None) -> Principal:
+def verify(session: Session | Connection, presented: str | None, now: dt.datetime | None = None) -> Principal:
     """The principal of a presented key, or :class:`InvalidKey` saying why not (never which part of
     a well-formed key was wrong)."""
     if not presented:
@@ -87,7 +88,12 @@ def verify(session: Session, presented: str | None, now: dt.datetime | None = No
     if not match:
         raise InvalidKey("the API key is not valid")
     key_id, secret = match.groups()
-    row = session.scalar(sa.select(m.ApiKey).where(m.ApiKey.key_id == key_id))
+    k = m.ApiKey
+    row = session.execute(
+        sa.select(k.key_id, k.secret_hash, k.role, k.department_key, k.revoked_at, k.expires_at).where(
+            k.key_id == key_id
+        )
+    ).first()
     if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)):
         raise InvalidKey("the API key is not valid")
     now = now or dt.datetime.now(dt.UTC)

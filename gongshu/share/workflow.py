@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..catalog.model import Resource
@@ -168,7 +169,7 @@ def requests_of(
     return list(session.scalars(q))
 
 
-def granted_fields(session: Session, consumer: str, provider: str, resource: str) -> set[str]:
+def granted_fields(session: Session | Connection, consumer: str, provider: str, resource: str) -> set[str]:
     """The fields the consumer may read now: the union of its grants not revoked."""
     rows = session.scalars(
         sa.select(m.ShareGrant.fields).where(
