@@ -330,14 +330,11 @@ def child_breakdown(key: str, seconds: str) -> dict:
 
     app = api.create_app()
     phases = {
-        "keys.verify (the key)": ("gongshu.share.api", "verify"),
-        "resources.find (the catalog entry)": ("gongshu.share.api", "find"),
-        "  of which Resource.model_validate": ("gongshu.share.resources", "_shared"),
-        "workflow.granted_fields (the grant)": ("gongshu.share.api", "granted_fields"),
+        "lookup.look_up (key, catalog entry, grants)": ("gongshu.share.api", "look_up"),
+        "  of which parsing a catalog entry (cache misses)": ("gongshu.share.lookup", "parsed_entry"),
         "data.read_page (query + JSON-ready rows)": ("gongshu.share.api", "read_page"),
-        "  of which dwd_table (a new Table)": ("gongshu.share.data", "dwd_table"),
         "  of which CursorSeal.seal + open": None,
-        "DataPageOut(...) (the endpoint's answer)": ("gongshu.share.api", "DataPageOut"),
+        "data.to_json (orjson)": ("gongshu.share.api", "to_json"),
         "FastAPI serialize_response (response model)": None,
     }
     spent = dict.fromkeys(phases, 0.0)
@@ -413,6 +410,7 @@ def child_breakdown(key: str, seconds: str) -> dict:
     app.state.call_log.close()
     cache = app.state.engine._compiled_cache
     calls = len(lat)
+    per_call = {name: value / max(1, calls) for name, value in spent.items()}  # before the skeleton runs
 
     # The same endpoint's skeleton (in the constant apps' module): what FastAPI, the thread hops and
     # the httpx client cost per call without gongshu's own work.
@@ -425,7 +423,7 @@ def child_breakdown(key: str, seconds: str) -> dict:
         "calls": calls,
         "p50": _percentile(lat, 0.5),
         "mean": sum(lat) / max(1, calls),
-        "phases": {name: value / max(1, calls) for name, value in spent.items()},
+        "phases": per_call,
         "skeleton_mean": sum(base) / max(1, len(base)),
         "skeleton_p50": _percentile(base, 0.5),
         "compiled_cache": [len(cache), cache.capacity] if cache is not None else None,

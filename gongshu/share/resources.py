@@ -39,7 +39,8 @@ class SharedResource:
         return self.resource.share.type
 
 
-def _query() -> sa.Select:
+def entry_query() -> sa.Select:
+    """The active resources with their stored spec text, code, department id and name."""
     # the spec as its stored text: the cache key of the parsed resource
     spec = sa.cast(m.Resource.spec, sa.Text).label("spec")
     return (
@@ -50,11 +51,11 @@ def _query() -> sa.Select:
 
 
 def _shared(row: sa.Row) -> SharedResource:
-    return _parsed(row.key, row.name, row.code, row.spec)
+    return parsed_entry(row.key, row.name, row.code, row.spec)
 
 
 @functools.lru_cache(maxsize=_PARSED)
-def _parsed(department: str, department_name: str, code: str, spec: str) -> SharedResource:
+def parsed_entry(department: str, department_name: str, code: str, spec: str) -> SharedResource:
     resource = Resource.model_validate(json.loads(spec))
     return SharedResource(
         department=department,
@@ -67,7 +68,7 @@ def _parsed(department: str, department_name: str, code: str, spec: str) -> Shar
 
 def find(session: Session | Connection, department: str, resource: str) -> SharedResource | None:
     """The active resource ``department.resource``, or None."""
-    row = session.execute(_query().where(m.Department.key == department, m.Resource.key == resource)).first()
+    row = session.execute(entry_query().where(m.Department.key == department, m.Resource.key == resource)).first()
     return _shared(row) if row is not None else None
 
 
@@ -75,7 +76,7 @@ def browse(
     session: Session, *, department: str | None = None, share_type: str | None = None, name: str | None = None
 ) -> list[SharedResource]:
     """Every active resource, by department and resource id; ``name``: the name contains it."""
-    query = _query().order_by(m.Department.key, m.Resource.key)
+    query = entry_query().order_by(m.Department.key, m.Resource.key)
     if department:
         query = query.where(m.Department.key == department)
     if share_type:
