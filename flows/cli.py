@@ -204,7 +204,8 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key id (the 12 c
 def keys_list(
     department: Annotated[str | None, typer.Option("--department", "-d", help="only this department's keys")] = None,
 ) -> None:
-    """The keys: id, role, department, label, created, expires, revoked (never a secret)."""
+    """The keys: id, role, department (an applicant key: its one open dataset), label, created, expires,
+    revoked (never a secret)."""
     import datetime as dt
 
     from gongshu.share.keys import list_keys
@@ -219,11 +220,11 @@ def keys_list(
     def when(t: dt.datetime | None) -> str:
         return f"{t:%Y-%m-%d %H:%M}" if t else "-"
 
-    rows = [("key id", "role", "department", "created", "expires", "revoked", "label")] + [
+    rows = [("key id", "role", "department/dataset", "created", "expires", "revoked", "label")] + [
         (
             k.key_id,
             k.role,
-            k.department_key or "-",
+            k.department_key or k.resource_scope or "-",
             when(k.created_at),
             when(k.expires_at),
             when(k.revoked_at),

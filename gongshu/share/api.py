@@ -8,6 +8,10 @@ grant (403), every requested or filtered field granted (403 naming it). What a c
 validated before use (422) and never becomes SQL text. Errors are ``{"error": "..."}``; a 5xx
 means a defect of the service, never bad input. Every call, refused ones too, becomes a row of
 ``api_call_log`` (see ``calllog``).
+
+The same application serves the open-data API (``gongshu.open``: CKAN's Action API, downloads, 有条件
+开放 applications). An applicant's key, issued for one open dataset, is refused (403) by every
+sharing endpoint: only department and admin keys pass :func:`_authenticate`.
 """
 
 from __future__ import annotations
@@ -33,13 +37,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..open import applications_api, ckan, downloads
 from ..settings import Settings, get_settings
 from ..store import models as m
 from ..store.db import get_engine
 from .calllog import STATE_KEY, Call, CallLogMiddleware, CallLogWriter, safe_text
 from .cursor import CursorSeal
 from .data import DEFAULT_LIMIT, MAX_LIMIT, BadQuery, read_page, to_csv, to_json
-from .keys import InvalidKey, Principal, verify
+from .keys import ADMIN, DEPARTMENT, InvalidKey, Principal, verify
+from .lookup import look_up
 from .ratelimit import RateLimiter
 from .resources import SharedResource, browse, find
 from .schemas import (
@@ -59,7 +65,7 @@ from .schemas import (
     ShareRequestsOut,
     ShareType,
 )
-from .workflow import NEVER, PENDING, Denied, Invalid, apply, decide, granted_fields, requests_of
+from .workflow import NEVER, PENDING, Denied, Invalid, apply, decide, requests_of
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +144,12 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(router, prefix=PREFIX)
+    # the open-data API (数据开放): downloads and 有条件开放 applications beside the sharing API,
+    # the CKAN Action API at CKAN's own paths; kept out of this OpenAPI document, which describes
+    # the sharing API (see docs/opening-api.md)
+    app.include_router(downloads.router, prefix=PREFIX, include_in_schema=False)
+    app.include_router(applications_api.router, prefix=PREFIX, include_in_schema=False)
+    app.include_router(ckan.router)
     return app
 
 
@@ -172,7 +184,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     call = request.scope.get("state", {}).get(STATE_KEY)
-    if call is not None and call.key_id is None and request.url.path != f"{PREFIX}/health":
+    if call is not None and call.key_id is None and _needs_key(request.url.path):
         # The data endpoint verifies its key after its parameters (in its worker thread); invalid
         # input is still answered as the other endpoints answer it: a bad key first (401), and the
         # caller of a 422 named in the call log.
@@ -187,6 +199,12 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     ]
     summary = "; ".join(f"{d['where']}: {d['problem']}" for d in details[:5])
     return _error(request, 422, f"invalid request: {summary}", details=details[:20])
+
+
+def _needs_key(path: str) -> bool:
+    """Whether an endpoint of this path takes a key first (the health check and the open-data
+    endpoints, several of which take none, answer invalid input as such)."""
+    return path != f"{PREFIX}/health" and not path.startswith(f"{PREFIX}/open/")
 
 
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -220,8 +238,25 @@ class ConcurrencyGate:
             return
         if self._gate is None:  # made inside the running event loop
             self._gate = anyio.Semaphore(self.limit)
-        async with self._gate:
-            await self.app(scope, receive, send)
+        gate = self._gate
+        await gate.acquire()
+        released = False
+
+        async def send_and_release(message: dict) -> None:
+            # A response has started: its work is done (every endpoint returns a finished body, and
+            # its session is closed), only bytes remain to send. A file download streams for as
+            # long as the client takes to read it: it must not hold a place meanwhile.
+            nonlocal released
+            if message["type"] == "http.response.start" and not released:
+                released = True
+                gate.release()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_release)
+        finally:
+            if not released:
+                gate.release()
 
 
 # ---- dependencies -------------------------------------------------------------------------------
@@ -263,8 +298,22 @@ def _authenticate(app: FastAPI, call: Call, db: Session | sa.Connection, present
     try:
         principal = verify(db, presented)
     except InvalidKey as exc:
-        raise _refuse(401, str(exc), {"WWW-Authenticate": 'Bearer realm="gongshu"'}) from None
+        raise _unauthorised(exc) from None
+    return _admit(app, call, principal)
+
+
+def _unauthorised(exc: InvalidKey) -> HTTPException:
+    return _refuse(401, str(exc), {"WWW-Authenticate": 'Bearer realm="gongshu"'})
+
+
+def _admit(app: FastAPI, call: Call, principal: Principal) -> Principal:
+    """A verified key, noted in the call log: refused unless a department or admin key (403) within
+    its rate limit (429)."""
     call.key_id, call.consumer = principal.key_id, principal.department
+    if principal.role not in (DEPARTMENT, ADMIN):  # an applicant's key opens one open dataset, nothing here
+        raise _refuse(
+            403, "this key is an open-data applicant's key: it opens one 有条件开放 dataset and no sharing endpoint"
+        )
     limiter: RateLimiter = app.state.limiter
     wait = limiter.acquire(principal.key_id)
     if wait:
@@ -514,13 +563,18 @@ class _PageQuery:
 def _serve_page(app: FastAPI, call: Call, presented: str | None, q: _PageQuery) -> Response:
     department, resource = q.department, q.resource
     with app.state.engine.connect() as conn:
-        principal = _authenticate(app, call, conn, presented)
-        shared = _resource(conn, department, resource)
+        try:
+            found = look_up(conn, presented, department, resource)
+        except InvalidKey as exc:
+            raise _unauthorised(exc) from None
+        principal = _admit(app, call, found.principal)
+        shared, granted = found.shared, found.granted
+        if shared is None:
+            raise _refuse(404, f"no resource {department}.{resource} in the catalog")
         if principal.is_admin:
             raise _refuse(403, "an admin key manages requests and reads no data")
         if shared.share_type == NEVER:
             raise _refuse(403, f"{department}.{resource} is 不予共享 (not shareable): its data is never served")
-        granted = granted_fields(conn, principal.department, department, resource)
         if not granted:
             raise _refuse(
                 403,
@@ -569,7 +623,7 @@ def _named(names: list[str]) -> str:
     return ", ".join(n[:48] for n in names[:10])
 
 
-def _chosen_fields(shared: SharedResource, granted: set[str], asked: str | None) -> list[str]:
+def _chosen_fields(shared: SharedResource, granted: frozenset[str], asked: str | None) -> list[str]:
     """The fields to serve: those asked for, each granted, or all granted ones in catalog order."""
     known = [f.name for f in shared.resource.fields]
     if asked is None:
@@ -594,7 +648,7 @@ def _chosen_fields(shared: SharedResource, granted: set[str], asked: str | None)
     return chosen
 
 
-def _filters(shared: SharedResource, granted: set[str], given: list[str]) -> list[tuple[str, str]]:
+def _filters(shared: SharedResource, granted: frozenset[str], given: list[str]) -> list[tuple[str, str]]:
     known = {f.name for f in shared.resource.fields}
     pairs = []
     for item in given:
