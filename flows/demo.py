@@ -1,6 +1,7 @@
 """What `gongshu demo` adds around the pipeline: the sample departments' HTTP API (气象局's sources
 are served by samples/api_server.py on 127.0.0.1:8765, the address their catalog declares) while it
-runs, and after it the sharing demo: API keys, share requests of every kind, example calls."""
+runs, and after it the sharing demo (API keys, share requests of every kind, example calls) and where
+the open data went (the portal's page, the CKAN-style API)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ def sample_api(samples_dir: Path):
 
 def share_demo(report: RunReport | None = None) -> ShareDemo | None:
     """After the demo's pipeline: API keys for the sample departments (in ``$GONGSHU_HOME/demo-keys.json``),
-    share requests of every kind between them, and how to call the sharing API with those keys."""
+    share requests of every kind between them, and how to call the sharing API with those keys; then
+    what was opened (:func:`print_open_demo`)."""
     settings = get_settings()
     with session_scope() as session:
         catalogs = registered(session)
@@ -61,7 +63,28 @@ def share_demo(report: RunReport | None = None) -> ShareDemo | None:
         demo = seed_share_demo(session, catalogs, response_days=settings.share_response_days)
     demo.keys_file = write_keys_file(settings.home / KEYS_FILE, demo.keys)
     print_share_demo(demo, report)
+    if report is not None:
+        print_open_demo(report)
     return demo
+
+
+def print_open_demo(report: RunReport) -> None:
+    """What the open stage released and held back, the portal's page and the open-data API, in a few lines."""
+    opened = [o for o in report.outcomes if o.stage == "open" and o.resource]
+    if not opened:
+        return
+    released = [o for o in opened if o.status == "completed" or o.reason and o.reason.startswith("unchanged")]
+    public = sum(o.details.get("release") == "无条件开放" for o in released)
+    held = sum(o.status == "skipped" and "held" in o.details for o in opened)
+    blocked = [o for o in opened if o.status == "failed"]
+    typer.echo(
+        f"\n数据开放 (open data): {len(released)} datasets published ({public} 无条件开放 for anyone, "
+        f"{len(released) - public} 有条件开放 on application), {held} held back, {len(blocked)} blocked by the gate"
+    )
+    portal = report.outputs.get("portal")
+    if portal:
+        typer.echo(f"  portal  {_shown(Path(portal))}  (static files: open it in a browser)")
+    typer.echo(f"  API     {API}/api/3/action/package_list  (CKAN-style; serve it with .venv/bin/gongshu api)")
 
 
 def print_share_demo(demo: ShareDemo, report: RunReport | None = None) -> None:

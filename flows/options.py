@@ -8,7 +8,7 @@ import re
 
 from gongshu.runs import STAGES
 
-BUILT_STAGES: tuple[str, ...] = ("catalog", "collect", "cleanse", "share")
+BUILT_STAGES: tuple[str, ...] = ("catalog", "collect", "cleanse", "share", "open")
 """The stages that have a flow so far, in pipeline order (flows/pipeline.py checks it)."""
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

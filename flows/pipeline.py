@@ -17,6 +17,7 @@ from .catalog import catalog_flow
 from .cleanse import cleanse_flow
 from .collect import collect_flow
 from .common import finish, run_name
+from .open import open_flow
 from .options import BUILT_STAGES, check_period, check_stages
 from .share import share_flow
 
@@ -25,6 +26,7 @@ STAGE_FLOWS: dict[str, Callable] = {
     "collect": collect_flow,
     "cleanse": cleanse_flow,
     "share": share_flow,
+    "open": open_flow,
 }
 if tuple(STAGE_FLOWS) != BUILT_STAGES:
     raise RuntimeError("flows/options.py BUILT_STAGES must list the stage flows of STAGE_FLOWS, in order")

@@ -72,6 +72,7 @@ def print_summary(report: RunReport, demo: bool = False) -> None:
         "expectations": "expectation suites",
         "report": "run report",
         "report_json": "run report (copy)",
+        "portal": "open-data portal",
     }
     rows += [
         (labels.get(k, k), v) for k, v in report.outputs.items() if k != "period" and not k.startswith("feedback_")

@@ -1,0 +1,66 @@
+"""Tasks of the open stage: one task run per resource, the table artifact `open-summary` (what was
+released and what was held back, and why), and the portal rebuilt from the latest releases."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from gongshu.catalog.model import Resource
+from gongshu.open.stage import open_resource
+from gongshu.runs import Outcome
+from gongshu.settings import get_settings
+from gongshu.store.db import get_engine
+
+from .naming import artifact_key
+
+
+@task(name="open-resource", task_run_name="open-{department}.{resource_id}", cache_policy=NO_CACHE)
+def open_one(department: str, resource_id: str, resource: Resource, run_id: str) -> Outcome:
+    return open_resource(get_engine(), get_settings().home, department, resource, run_id)
+
+
+def _why(o: Outcome) -> str:
+    """Held back and why, in the words of the outcome (the gate's names the column and the kind)."""
+    if o.status == "completed":
+        previous = o.details.get("previous_version")
+        return f"new release (previous v{previous})" if previous else "first release"
+    return o.error or o.reason or ""
+
+
+@task(name="publish-open-artifacts", task_run_name="open-artifacts", cache_policy=NO_CACHE)
+def publish_open_artifacts(outcomes: list[Outcome]) -> None:
+    rows = [
+        {
+            "department": o.department,
+            "resource": o.resource,
+            "open type": o.details.get("open_type", "-"),
+            "level": o.details.get("level", "-"),
+            "status": o.status,
+            "version": f"v{o.details['version']}" if o.details.get("version") else "-",
+            "rows": o.rows_out if o.rows_out is not None else "-",
+            "held back": o.details.get("held", "-") if o.status != "completed" else "-",
+            "why": _why(o),
+        }
+        for o in outcomes
+    ]
+    released = sum(o.status == "completed" for o in outcomes)
+    blocked = sum(o.details.get("held") == "gate" for o in outcomes)
+    held = sum(o.status == "skipped" and "held" in o.details for o in outcomes)
+    create_table_artifact(
+        table=rows,
+        key=artifact_key("open-summary"),
+        description=(
+            f"数据开放: {len(outcomes)} resources, {released} released, {held} held back, "
+            f"{blocked} blocked by the publish gate"
+        ),
+    )
+
+
+@task(name="build-portal", task_run_name="build-portal", cache_policy=NO_CACHE)
+def build_portal_site(api_base: str | None = None) -> str:
+    """Render the static portal (pages, DCAT) from the latest releases; returns its index page."""
+    from gongshu.open.portal import build_portal
+
+    return str(build_portal(get_engine(), get_settings().home, api_base=api_base).index)
