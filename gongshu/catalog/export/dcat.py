@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..compiled import CompiledCatalog, CompiledResource
-from ..model import Department
+from ..model import Department, Resource
 from ._common import category_class, category_code, iso, ordered, resolve_generated_at, write_atomic
 
 TITLE = "台州市公共数据资源目录"
@@ -73,37 +73,39 @@ def department_iri(department_id: str) -> str:
     return "urn:gongshu:department:" + department_id
 
 
-def _zh(text: str) -> dict[str, str]:
+def zh(text: str) -> dict[str, str]:
+    """A Chinese-language literal."""
     return {"@value": text, "@language": LANG}
 
 
-def _publisher(dept: Department) -> dict[str, Any]:
+def publisher(dept: Department) -> dict[str, Any]:
     node: dict[str, Any] = {
         "@id": department_iri(dept.id),
         "@type": "foaf:Organization",
-        "foaf:name": _zh(dept.name),
+        "foaf:name": zh(dept.name),
     }
     if dept.uscc:
         node["dct:identifier"] = dept.uscc
     return node
 
 
-def _dataset(dept: Department, compiled: CompiledResource) -> dict[str, Any]:
-    res = compiled.resource
+def dataset_node(dept: Department, res: Resource, code: str) -> dict[str, Any]:
+    """The ``dcat:Dataset`` of one catalogued resource, as the catalog declares it. Shared with the
+    open-data DCAT (``gongshu.open.dcat``), which adds the released distributions."""
     keywords = list(dict.fromkeys([res.category, *res.tags]))
     node: dict[str, Any] = {
-        "@id": resource_iri(compiled.code),
+        "@id": resource_iri(code),
         "@type": "dcat:Dataset",
-        "dct:identifier": compiled.code,
-        "dct:title": _zh(res.name),
+        "dct:identifier": code,
+        "dct:title": zh(res.name),
     }
     if res.summary:
-        node["dct:description"] = _zh(res.summary)
-    node["dct:publisher"] = _publisher(dept)
+        node["dct:description"] = zh(res.summary)
+    node["dct:publisher"] = publisher(dept)
     node["dcat:contactPoint"] = {
         "@id": department_iri(dept.id) + ":contact",
         "@type": "vcard:Organization",
-        "vcard:fn": _zh(dept.name),
+        "vcard:fn": zh(dept.name),
     }
     node["dct:accrualPeriodicity"] = {"@id": ACCRUAL_PERIODICITY[res.update_cycle]}
     if res.publish_date:
@@ -111,23 +113,28 @@ def _dataset(dept: Department, compiled: CompiledResource) -> dict[str, Any]:
     node["dcat:theme"] = {
         "@id": f"{CATEGORY_SCHEME_IRI}:{category_code(res.category)}",
         "@type": "skos:Concept",
-        "skos:prefLabel": _zh(res.category),
+        "skos:prefLabel": zh(res.category),
         "skos:notation": category_code(res.category),
         "skos:inScheme": {"@id": CATEGORY_SCHEME_IRI},
     }
-    node["dcat:keyword"] = [_zh(k) for k in keywords]
+    node["dcat:keyword"] = [zh(k) for k in keywords]
     node["dct:accessRights"] = {"@id": ACCESS_RIGHTS[res.open.type]}
-    node["gs:categoryClass"] = _zh(category_class(res.category))
-    node["gs:updateCycle"] = _zh(res.update_cycle)
-    node["gs:shareType"] = _zh(res.share.type)
+    node["gs:categoryClass"] = zh(category_class(res.category))
+    node["gs:updateCycle"] = zh(res.update_cycle)
+    node["gs:shareType"] = zh(res.share.type)
     if res.share.condition:
-        node["gs:shareCondition"] = _zh(res.share.condition)
+        node["gs:shareCondition"] = zh(res.share.condition)
     if res.share.method:
-        node["gs:shareMethod"] = _zh(res.share.method)
-    node["gs:openType"] = _zh(res.open.type)
+        node["gs:shareMethod"] = zh(res.share.method)
+    node["gs:openType"] = zh(res.open.type)
     if res.open.condition:
-        node["gs:openCondition"] = _zh(res.open.condition)
+        node["gs:openCondition"] = zh(res.open.condition)
     node["gs:level"] = res.level
+    return node
+
+
+def _dataset(dept: Department, compiled: CompiledResource) -> dict[str, Any]:
+    node = dataset_node(dept, compiled.resource, compiled.code)
     node["gs:completeness"] = {"@value": f"{compiled.completeness.score:.1f}", "@type": "xsd:decimal"}
     return node
 
@@ -146,14 +153,14 @@ def dcat_document(
         "@context": dict(CONTEXT),
         "@id": CATALOG_IRI,
         "@type": "dcat:Catalog",
-        "dct:title": _zh(title),
-        "dct:description": _zh(description),
+        "dct:title": zh(title),
+        "dct:description": zh(description),
         "dct:language": {"@id": LANGUAGE_ZH},
         "dct:modified": {"@value": iso(moment), "@type": "xsd:dateTime"},
         "dcat:themeTaxonomy": {
             "@id": CATEGORY_SCHEME_IRI,
             "@type": "skos:ConceptScheme",
-            "skos:prefLabel": _zh("资源属性分类"),
+            "skos:prefLabel": zh("资源属性分类"),
         },
         "dcat:dataset": datasets,
     }
