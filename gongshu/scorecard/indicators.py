@@ -1,0 +1,260 @@
+"""What every indicator works from (:class:`Context`) and gives back (:class:`Result`).
+
+An indicator is computed for all departments at once, from a few aggregate queries, never one
+query per resource. It reads only what the platform recorded, and only:
+
+* the catalog as registered at the period's end (each department's latest ``catalog_version``
+  compiled before the end), so a later catalog change never rewrites a past period;
+* log rows timestamped before the cut-off: the period's end, or ``now`` for the running month.
+
+Run-based indicators are 不适用 for everyone when the platform ran no flow of their stage in the
+period (the platform's outage is not the departments' fault); state-based ones (completeness, 共享度,
+开放率) are computed from the catalog and the releases as they stood.
+
+The modules ``indicators_<dimension>.py`` hold the indicators themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..catalog.completeness import resource_completeness
+from ..catalog.model import Catalog
+from ..store import models as m
+from .config import ScorecardConfig
+from .model import Evidence
+from .workdays import SHANGHAI, WorkCalendar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ResInfo:
+    """A resource as the catalog declared it at the period's end."""
+
+    key: str
+    name: str
+    update_cycle: str
+    share_type: str
+    open_type: str
+    level: str
+    has_source: bool
+    completeness: float
+    """0–100, against the 2017 guide's core metadata."""
+    missing: tuple[str, ...]
+    """The metadata items missing, as 「信息资源摘要 (summary)」."""
+    first_seen: dt.datetime
+    """When the platform first registered it: no window before that day is due."""
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.first_seen.astimezone(SHANGHAI).date()
+
+
+@dataclass(frozen=True)
+class DeptInfo:
+    key: str
+    name: str
+    resources: tuple[ResInfo, ...]
+    """By key."""
+
+    def resource(self, key: str) -> ResInfo | None:
+        return next((r for r in self.resources if r.key == key), None)
+
+    def label(self, key: str | None) -> str:
+        """A resource's name for texts (its key when the catalog no longer has it)."""
+        if key is None:
+            return "目录文件"
+        res = self.resource(key)
+        return res.name if res else key
+
+
+@dataclass
+class Context:
+    conn: Connection
+    period: str
+    start: dt.datetime
+    end: dt.datetime
+    """Exclusive."""
+    cutoff: dt.datetime
+    """min(end, now): nothing at or after it counts, nothing due after it is due yet."""
+    config: ScorecardConfig
+    calendar: WorkCalendar
+    departments: dict[str, DeptInfo]
+    cache: dict[str, object] = field(default_factory=dict)
+
+    @cached_property
+    def stages_run(self) -> frozenset[str]:
+        rl = m.RunLog
+        query = sa.select(rl.stage).where(rl.started_at >= self.start, rl.started_at < self.cutoff).distinct()
+        return frozenset(self.conn.scalars(query))
+
+    def run_rows(self, stage: str) -> list[sa.Row]:
+        """The stage's ``run_log`` rows in the period (without their details), oldest first."""
+        key = f"run:{stage}"
+        if key not in self.cache:
+            rl = m.RunLog
+            query = (
+                sa.select(
+                    rl.id,
+                    rl.run_id,
+                    rl.department_key,
+                    rl.resource_key,
+                    rl.status,
+                    rl.started_at,
+                    rl.rows_in,
+                    rl.error,
+                    rl.reason,
+                )
+                .where(rl.stage == stage, rl.started_at >= self.start, rl.started_at < self.cutoff)
+                .order_by(rl.started_at, rl.id)
+            )
+            self.cache[key] = self.conn.execute(query).all()
+        return self.cache[key]  # type: ignore[return-value]
+
+    def in_period(self, moment: dt.datetime | None) -> bool:
+        return moment is not None and self.start <= moment < self.cutoff
+
+
+@dataclass(frozen=True)
+class Result:
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    evidence: tuple[Evidence, ...] = ()
+    fixes: tuple[str, ...] = ()
+
+
+NOT_APPLICABLE = Result(None, None, None)
+
+
+def ratio(
+    num: float, den: float, evidence: Iterable[Evidence] = (), fixes: Iterable[str] = (), *, limit: int
+) -> Result:
+    """num / den × 100; 不适用 (value None) when nothing was due."""
+    value = 100.0 * num / den if den else None
+    return Result(num, den, value, limit_evidence(evidence, limit), tuple(fixes))
+
+
+def limit_evidence(items: Iterable[Evidence], limit: int) -> tuple[Evidence, ...]:
+    """Sorted, problems first; past ``limit`` items, one line counting the rest."""
+    ordered = sorted(items, key=lambda e: (e.ok, e.kind, e.ref, e.at or dt.datetime.min.replace(tzinfo=dt.UTC), e.text))
+    if len(ordered) <= limit:
+        return tuple(ordered)
+    rest = ordered[limit:]
+    bad = sum(not e.ok for e in rest)
+    summary = Evidence(
+        kind=rest[0].kind,
+        ref="…",
+        text=f"另有 {len(rest)} 条未列出（其中 {bad} 条不达标）" if bad else f"另有 {len(rest)} 条未列出（均达标）",
+        ok=bad == 0,
+    )
+    return (*ordered[:limit], summary)
+
+
+def mmdd(moment: dt.datetime | dt.date | None) -> str:
+    """A date as the scorecard prints it (Asia/Shanghai): 11-03."""
+    if moment is None:
+        return "—"
+    if isinstance(moment, dt.datetime):
+        moment = moment.astimezone(SHANGHAI).date()
+    return f"{moment:%m-%d}"
+
+
+def short(text: str | None, limit: int = 120) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    stage: str | None
+    """The stage whose runs it scores (None: state-based, computed even when nothing ran)."""
+    formula: Callable[[ScorecardConfig], str]
+    compute: Callable[[Context], dict[str, Result]]
+    """department key -> result, for the departments that have resources."""
+
+
+# ---- the catalog as registered at the period's end -------------------------------------------
+
+
+def load_departments(conn: Connection, end: dt.datetime) -> dict[str, DeptInfo]:
+    """Every department registered before ``end``, with its resources as its latest catalog version
+    before ``end`` declared them (none when it had no version yet)."""
+    d, cv, r = m.Department, m.CatalogVersion, m.Resource
+    depts = conn.execute(sa.select(d.id, d.key, d.name).where(d.created_at < end).order_by(d.key)).all()
+    latest = (
+        sa.select(cv.department_id, sa.func.max(cv.version).label("version"))
+        .where(cv.compiled_at < end)
+        .group_by(cv.department_id)
+        .subquery()
+    )
+    snapshots = dict(
+        conn.execute(
+            sa.select(cv.department_id, cv.snapshot).join(
+                latest, sa.and_(cv.department_id == latest.c.department_id, cv.version == latest.c.version)
+            )
+        ).all()
+    )
+    first_seen = {
+        (dept_id, key): seen for dept_id, key, seen in conn.execute(sa.select(r.department_id, r.key, r.first_seen_at))
+    }
+    out = {}
+    for dept_id, key, name in depts:
+        snap = snapshots.get(dept_id)
+        resources: tuple[ResInfo, ...] = ()
+        if snap is not None:
+            name = snap.get("department", {}).get("name") or name
+            resources = _resources(key, snap, lambda rk, i=dept_id: first_seen.get((i, rk)) or end)
+        out[key] = DeptInfo(key=key, name=name, resources=resources)
+    return out
+
+
+def _resources(dept: str, snap: dict, first_seen: Callable[[str], dt.datetime]) -> tuple[ResInfo, ...]:
+    try:
+        catalog = Catalog.model_validate(snap)
+    except ValueError as exc:  # a snapshot an older catalog format wrote: score it as declared
+        log.warning("catalog snapshot of %s does not validate any more (%s); completeness read as 0", dept, exc)
+        return tuple(sorted((_raw_resource(r, first_seen) for r in snap.get("resources", [])), key=lambda x: x.key))
+    out = []
+    for res in catalog.resources:
+        comp = resource_completeness(catalog.department, res)
+        out.append(
+            ResInfo(
+                key=res.id,
+                name=res.name,
+                update_cycle=res.update_cycle,
+                share_type=res.share.type,
+                open_type=res.open.type,
+                level=res.level,
+                has_source=res.source is not None,
+                completeness=comp.score,
+                missing=tuple(f"{i.label} ({i.key})" for i in comp.missing),
+                first_seen=first_seen(res.id),
+            )
+        )
+    return tuple(sorted(out, key=lambda x: x.key))
+
+
+def _raw_resource(r: dict, first_seen: Callable[[str], dt.datetime]) -> ResInfo:
+    return ResInfo(
+        key=r["id"],
+        name=r.get("name", r["id"]),
+        update_cycle=r.get("update_cycle", "不定期"),
+        share_type=r.get("share", {}).get("type", "不予共享"),
+        open_type=r.get("open", {}).get("type", "不予开放"),
+        level=r.get("level", "L4"),
+        has_source=bool(r.get("source")),
+        completeness=0.0,
+        missing=("目录快照无法校验",),
+        first_seen=first_seen(r["id"]),
+    )

@@ -1,0 +1,99 @@
+"""目录编制: 元数据完整度 (state at the period's end) and 目录有效性 (the period's last catalog run)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .config import ScorecardConfig
+from .indicators import Context, Indicator, Result, limit_evidence, mmdd, ratio, short
+from .model import Evidence
+
+
+def _completeness_formula(_: ScorecardConfig) -> str:
+    return (
+        "Σ 各资源元数据完整度 ÷ 资源数；单个资源的完整度 = 已填写的核心元数据项 ÷ 应填写项 × 100"
+        "（《政务信息资源目录编制指南（试行）》13 项核心元数据，不适用的项不计；以期末登记的目录为准）"
+    )
+
+
+def metadata_completeness(ctx: Context) -> dict[str, Result]:
+    """The mean completeness of the resources the catalog held at the period's end."""
+    out = {}
+    for key, dept in ctx.departments.items():
+        if not dept.resources:
+            continue
+        evidence, fixes = [], []
+        for res in dept.resources:
+            complete = not res.missing
+            text = f"{res.name} 元数据完整度 {res.completeness:g}" + (
+                "" if complete else f"，缺：{'、'.join(res.missing)}"
+            )
+            evidence.append(Evidence("resource", f"{key}.{res.key}", text, complete))
+            if not complete:
+                fixes.append(f"{res.name}（{res.key}）：在目录中补充元数据 {'、'.join(res.missing)}")
+        total = sum(r.completeness for r in dept.resources)
+        count = len(dept.resources)
+        limit = ctx.config.evidence_limit
+        out[key] = Result(total, count, total / count, limit_evidence(evidence, limit), tuple(fixes))
+    return out
+
+
+def _validity_formula(_: ScorecardConfig) -> str:
+    return (
+        "本期最后一次目录编制中编译无误的资源条目数 ÷ 参与编制的资源条目数 × 100"
+        "（目录文件整体出错时，已登记的资源均计为有误；本期未编制目录的部门不适用）"
+    )
+
+
+def catalog_validity(ctx: Context) -> dict[str, Result]:
+    """Per department, the outcomes of its last catalog run in the period (a file compiles whole,
+    so the last run is the catalog's state): an entry compiled (completed), or was itself without
+    error while another entry of the file failed (skipped), or failed. A failure of the file as a
+    whole (syntax, department keys) counts against every registered resource the run did not
+    report on."""
+    if "catalog" not in ctx.stages_run:
+        return {}
+    last: dict[str, dt.datetime] = {}
+    for row in ctx.run_rows("catalog"):
+        last[row.department_key] = max(last.get(row.department_key, row.started_at), row.started_at)
+    latest: dict[str, list] = {}
+    for row in ctx.run_rows("catalog"):
+        if row.started_at == last[row.department_key]:
+            latest.setdefault(row.department_key, []).append(row)
+    out = {}
+    for key, dept in ctx.departments.items():
+        rows = latest.get(key)
+        if not dept.resources or not rows:
+            continue
+        outcomes = {r.resource_key: r for r in rows if r.resource_key is not None}
+        whole = next((r for r in rows if r.resource_key is None and r.status == "failed"), None)
+        evidence, fixes, good = [], [], 0
+        entries = sorted(set(outcomes) | ({r.key for r in dept.resources} if whole else set()))
+        for rk in entries:
+            row = outcomes.get(rk, whole)
+            name = dept.label(rk)
+            if row.status in ("completed", "skipped"):
+                good += 1
+                note = "" if row.status == "completed" else "（条目无误，因同一文件其他条目出错未登记）"
+                evidence.append(
+                    Evidence("catalog", f"{key}.{rk}", f"{name} 目录条目编译通过{note}", True, row.started_at)
+                )
+            else:
+                why = short(row.error)
+                evidence.append(
+                    Evidence("run", row.run_id, f"{name}（{rk}）目录条目编译出错：{why}", False, row.started_at)
+                )
+                if row is not whole:
+                    fixes.append(f"{name}（{rk}）：按提示修改目录文件中该资源的条目后重新编制目录：{why}")
+        if whole is not None:
+            fixes.insert(
+                0, f"目录文件整体出错（{mmdd(whole.started_at)} 编制）：{short(whole.error)}；修正后重新编制目录"
+            )
+        out[key] = ratio(good, len(entries), evidence, fixes, limit=ctx.config.evidence_limit)
+    return out
+
+
+INDICATORS = (
+    Indicator("metadata_completeness", "元数据完整度", None, _completeness_formula, metadata_completeness),
+    Indicator("catalog_validity", "目录有效性", "catalog", _validity_formula, catalog_validity),
+)

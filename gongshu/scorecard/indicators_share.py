@@ -1,0 +1,103 @@
+"""数据共享: 共享度 (the catalog at the period's end) and 申请响应及时率 (``share_request``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from ..store import models as m
+from .config import ScorecardConfig
+from .indicators import Context, Indicator, Result, mmdd, ratio
+from .model import Evidence
+
+NEVER = "不予共享"
+
+
+def _degree_formula(_: ScorecardConfig) -> str:
+    return "共享属性不为「不予共享」的资源数 ÷ 资源数 × 100（以期末登记的目录为准）"
+
+
+def share_degree(ctx: Context) -> dict[str, Result]:
+    out = {}
+    for key, dept in ctx.departments.items():
+        if not dept.resources:
+            continue
+        evidence, fixes = [], []
+        for res in dept.resources:
+            shared = res.share_type != NEVER
+            evidence.append(Evidence("resource", f"{key}.{res.key}", f"{res.name}：{res.share_type}", shared))
+            if not shared:
+                fixes.append(
+                    f"{res.name}（{res.key}）：目录登记为不予共享，核实是否有法律、行政法规依据；"
+                    "无依据的改为有条件共享或无条件共享"
+                )
+        good = sum(r.share_type != NEVER for r in dept.resources)
+        out[key] = ratio(good, len(dept.resources), evidence, fixes, limit=ctx.config.evidence_limit)
+    return out
+
+
+def _requests_formula(_: ScorecardConfig) -> str:
+    return (
+        "在答复期限内答复的共享申请数 ÷ 本期到期的共享申请数 × 100；"
+        "答复期限（到期时间）在本期内的有条件共享申请为本期到期，批准或驳回时间不晚于到期时间即为按时"
+    )
+
+
+def request_timeliness(ctx: Context) -> dict[str, Result]:
+    """Requests that wait for the provider (有条件共享: they carry ``due_at``) whose ``due_at`` is in the
+    period, answered on time when ``decided_at <= due_at``. Requests the catalog decided at once
+    (无条件共享, 不予共享) have no deadline and do not count."""
+    sr = m.ShareRequest
+    query = (
+        sa.select(sr.id, sr.consumer_key, sr.provider_key, sr.resource_key, sr.requested_at, sr.due_at, sr.decided_at)
+        .where(sr.due_at.is_not(None), sr.due_at >= ctx.start, sr.due_at < ctx.cutoff)
+        .order_by(sr.provider_key, sr.id)
+    )
+    grouped = defaultdict(list)
+    for row in ctx.conn.execute(query):
+        grouped[row.provider_key].append(row)
+    out = {}
+    for key, dept in ctx.departments.items():
+        rows = grouped.get(key)
+        if not dept.resources or not rows:
+            continue
+        evidence, late = [], []
+        for r in rows:
+            consumer = ctx.departments[r.consumer_key].name if r.consumer_key in ctx.departments else r.consumer_key
+            ok = r.decided_at is not None and r.decided_at <= r.due_at
+            answer = "未答复" if r.decided_at is None else f"{mmdd(r.decided_at)} 答复" + ("" if ok else "，超期")
+            text = (
+                f"{consumer} 申请 {dept.label(r.resource_key)}（{mmdd(r.requested_at)} 申请，"
+                f"应于 {mmdd(r.due_at)} 前答复）：{answer}"
+            )
+            evidence.append(Evidence("request", str(r.id), text, ok, r.due_at))
+            if not ok:
+                late.append(r)
+        fixes = []
+        pending = [r for r in late if r.decided_at is None]
+        if pending:
+            ids = "、".join(f"#{r.id}" for r in pending[:10]) + ("等" if len(pending) > 10 else "")
+            fixes.append(f"尽快答复已超期的 {len(pending)} 个共享申请（{ids}）")
+        if len(late) > len(pending):
+            fixes.append(f"{len(late) - len(pending)} 个共享申请超期答复：在答复期限内批准或驳回（驳回须说明理由）")
+        out[key] = ratio(len(rows) - len(late), len(rows), evidence, fixes, limit=ctx.config.evidence_limit)
+    return out
+
+
+def share_calls(ctx: Context) -> dict[str, int]:
+    """Sharing API calls served (2xx) for each providing department in the period: usage, not score."""
+    cl = m.ApiCallLog
+    query = (
+        sa.select(cl.provider_key, sa.func.count())
+        .where(cl.called_at >= ctx.start, cl.called_at < ctx.cutoff)
+        .where(cl.status >= 200, cl.status < 300, cl.provider_key.is_not(None))
+        .group_by(cl.provider_key)
+    )
+    return {k: int(n) for k, n in ctx.conn.execute(query)}
+
+
+INDICATORS = (
+    Indicator("share_degree", "共享度", None, _degree_formula, share_degree),
+    Indicator("request_timeliness", "申请响应及时率", None, _requests_formula, request_timeliness),
+)

@@ -1,0 +1,100 @@
+"""What a scorecard holds (考核晾晒): the contract between the indicators that compute it, the store
+that keeps it (``scorecard`` table) and the outputs that render it (HTML site, workbook, Prefect
+artifacts). Plain frozen dataclasses: a scorecard is computed once per period from the logs and
+then only read.
+
+Scores are 0–100 with one decimal, rounded half up only when shown; ``value`` is None where the
+department had nothing due on the indicator (不适用): the indicator's weight then goes to the
+department's other indicators in proportion, never a free 100 nor an unfair 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+EvidenceKind = Literal["resource", "run", "issue", "request", "release", "catalog"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One fact behind an indicator: a resource, run, issue, request or release, and whether it
+    counted for (``ok``) or against the department."""
+
+    kind: EvidenceKind
+    ref: str
+    """Its identity as the platform knows it: ``dept.resource``, a run id, an issue or request id."""
+    text: str
+    """What happened, in Chinese, for the department page (e.g. 「企业登记信息 2026-11-03 归集成功」)."""
+    ok: bool
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    code: str
+    """Stable id, e.g. ``metadata_completeness``; the scorecard.yaml keys."""
+    dimension: str
+    """维度, e.g. 目录编制."""
+    name: str
+    """指标, e.g. 元数据完整度."""
+    formula: str
+    """How it is computed, in Chinese, printed on the scorecard (e.g. 「按时归集次数 ÷ 应归集次数 × 100」)."""
+    weight: float
+    """The configured weight (points of the total) before any 不适用 re-weighting."""
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    """0–100, or None: 不适用 (nothing due in the period)."""
+    evidence: tuple[Evidence, ...] = ()
+    fixes: tuple[str, ...] = ()
+    """整改清单 items, concrete and in Chinese (which resource, what to do)."""
+
+    @property
+    def applicable(self) -> bool:
+        return self.value is not None
+
+
+@dataclass(frozen=True)
+class DepartmentScore:
+    department: str
+    name: str
+    total: float | None
+    """Weighted over the applicable indicators; None when none applies (no resources, nothing due)."""
+    rank: int | None
+    """1 = best; departments with equal totals (to one decimal) share a rank (1, 2, 2, 4)."""
+    indicators: tuple[IndicatorScore, ...]
+    previous_total: float | None = None
+    previous_rank: int | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+    """Shown beside the score, not in it: share_calls (API calls served), downloads."""
+    red: bool = False
+    """红榜."""
+    black: bool = False
+    """黑榜."""
+    note: str | None = None
+    """Why the department has no total, in Chinese (e.g. 「未登记数据资源，不参与排名」); None otherwise."""
+
+    @property
+    def change(self) -> float | None:
+        """Points against the previous period (positive: improved)."""
+        if self.total is None or self.previous_total is None:
+            return None
+        return round(self.total - self.previous_total, 1)
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    period: str
+    """YYYY-MM."""
+    starts: dt.date
+    ends: dt.date
+    """Inclusive bounds of the period (Asia/Shanghai calendar days)."""
+    computed_at: dt.datetime
+    departments: tuple[DepartmentScore, ...]
+    """In rank order; departments without a total last, by id."""
+    config_hash: str
+    """SHA-256 of the scorecard configuration used: a recomputation with another weighting shows."""
+    sample: bool = False
+    """Computed from demo data: every output says 示例数据."""

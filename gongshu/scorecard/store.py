@@ -1,0 +1,146 @@
+"""Scorecards in the ``scorecard`` table: one row per period × department, the whole
+:class:`DepartmentScore` as JSON. What is loaded back equals what was saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from ..store import models as m
+from ..store.db import session_scope
+from .model import DepartmentScore, Evidence, IndicatorScore, Scorecard
+from .workdays import month_days
+
+
+def _evidence(e: Evidence) -> dict[str, Any]:
+    return {"kind": e.kind, "ref": e.ref, "text": e.text, "ok": e.ok, "at": e.at.isoformat() if e.at else None}
+
+
+def _indicator(i: IndicatorScore) -> dict[str, Any]:
+    return {
+        "code": i.code,
+        "dimension": i.dimension,
+        "name": i.name,
+        "formula": i.formula,
+        "weight": i.weight,
+        "numerator": i.numerator,
+        "denominator": i.denominator,
+        "value": i.value,
+        "evidence": [_evidence(e) for e in i.evidence],
+        "fixes": list(i.fixes),
+    }
+
+
+def to_payload(d: DepartmentScore) -> dict[str, Any]:
+    return {
+        "department": d.department,
+        "name": d.name,
+        "total": d.total,
+        "rank": d.rank,
+        "indicators": [_indicator(i) for i in d.indicators],
+        "previous_total": d.previous_total,
+        "previous_rank": d.previous_rank,
+        "usage": dict(sorted(d.usage.items())),
+        "red": d.red,
+        "black": d.black,
+        "note": d.note,
+    }
+
+
+def from_payload(p: dict[str, Any]) -> DepartmentScore:
+    indicators = tuple(
+        IndicatorScore(
+            **{
+                k: i[k] for k in ("code", "dimension", "name", "formula", "weight", "numerator", "denominator", "value")
+            },
+            evidence=tuple(
+                Evidence(
+                    kind=e["kind"],
+                    ref=e["ref"],
+                    text=e["text"],
+                    ok=e["ok"],
+                    at=dt.datetime.fromisoformat(e["at"]) if e["at"] else None,
+                )
+                for e in i["evidence"]
+            ),
+            fixes=tuple(i["fixes"]),
+        )
+        for i in p["indicators"]
+    )
+    return DepartmentScore(
+        department=p["department"],
+        name=p["name"],
+        total=p["total"],
+        rank=p["rank"],
+        indicators=indicators,
+        previous_total=p.get("previous_total"),
+        previous_rank=p.get("previous_rank"),
+        usage=dict(p.get("usage") or {}),
+        red=p.get("red", False),
+        black=p.get("black", False),
+        note=p.get("note"),
+    )
+
+
+def save(engine: Engine, scorecard: Scorecard) -> None:
+    """Replace the period's rows with this scorecard's, in one transaction."""
+    sc = m.Scorecard
+    with session_scope(engine) as session:
+        session.execute(sa.delete(sc).where(sc.period == scorecard.period))
+        session.add_all(
+            sc(
+                period=scorecard.period,
+                department=d.department,
+                total=d.total,
+                rank=d.rank,
+                payload=to_payload(d),
+                config_hash=scorecard.config_hash,
+                sample=scorecard.sample,
+                computed_at=scorecard.computed_at,
+            )
+            for d in scorecard.departments
+        )
+
+
+def _order() -> tuple:
+    sc = m.Scorecard
+    return (sa.case((sc.rank.is_(None), 1), else_=0), sc.rank, sc.department)
+
+
+def load(engine: Engine, period: str) -> Scorecard | None:
+    """The stored scorecard of ``period`` (YYYY-MM), departments in rank order; None if never saved."""
+    sc = m.Scorecard
+    with session_scope(engine) as session:
+        rows = session.scalars(sa.select(sc).where(sc.period == period).order_by(*_order())).all()
+        if not rows:
+            return None
+        starts, ends = month_days(period)
+        return Scorecard(
+            period=period,
+            starts=starts,
+            ends=ends,
+            computed_at=rows[0].computed_at,
+            departments=tuple(from_payload(r.payload) for r in rows),
+            config_hash=rows[0].config_hash,
+            sample=rows[0].sample,
+        )
+
+
+def history(engine: Engine, department: str, last: int = 12) -> list[tuple[str, DepartmentScore]]:
+    """The department's stored scores of its ``last`` most recent periods, oldest first (for trends)."""
+    sc = m.Scorecard
+    with session_scope(engine) as session:
+        rows = session.execute(
+            sa.select(sc.period, sc.payload).where(sc.department == department).order_by(sc.period.desc()).limit(last)
+        ).all()
+    return [(period, from_payload(payload)) for period, payload in reversed(rows)]
+
+
+def periods(engine: Engine) -> list[str]:
+    """Every period with a stored scorecard, oldest first."""
+    sc = m.Scorecard
+    with session_scope(engine) as session:
+        return list(session.scalars(sa.select(sc.period).distinct().order_by(sc.period)))

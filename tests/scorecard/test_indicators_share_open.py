@@ -1,0 +1,97 @@
+"""数据共享 and 数据开放 indicators, and the usage shown beside the score."""
+
+from __future__ import annotations
+
+import pytest
+
+from gongshu.scorecard.compute import compute_scorecard
+
+from .fixtures import AFTER, PERIOD, at, department, indicator, resource
+
+
+def test_share_degree(platform, config):
+    platform.department("a", [resource("r1"), resource("r2", share="有条件共享"), resource("r3", share="不予共享")])
+    sc = compute_scorecard(platform.engine, PERIOD, config, now=AFTER, compare=False)
+    ind = indicator(sc, "a", "share_degree")
+    assert (ind.numerator, ind.denominator) == (2, 3)  # r3 不予共享
+    assert ind.value == pytest.approx(66.667, abs=1e-3)
+    assert len(ind.fixes) == 1 and ind.fixes[0].startswith("资源r3（r3）：目录登记为不予共享")
+
+
+def test_request_timeliness(platform, config):
+    platform.department("a", [resource("r1", share="有条件共享")], name="市场监管局")
+    platform.department("b", [resource("x")], name="交通运输局")
+    on_time = platform.request("a", "b", "r1", at(11, 2), due=at(11, 9, 23), decided=at(11, 9, 9))
+    late = platform.request("a", "b", "r1", at(11, 4), due=at(11, 11, 23), decided=at(11, 12))
+    unanswered = platform.request("a", "b", "r1", at(11, 13), due=at(11, 20, 23))
+    platform.request("a", "b", "r1", at(11, 25), due=at(12, 2, 23))  # due in December
+    platform.request("a", "b", "r1", at(11, 3), due=None, decided=at(11, 3))  # 无条件共享: no deadline
+    platform.request("a", "b", "r1", at(10, 23), due=at(10, 30, 23), decided=at(11, 2))  # due in October
+    sc = compute_scorecard(platform.engine, PERIOD, config, now=AFTER, compare=False)
+    ind = indicator(sc, "a", "request_timeliness")
+    assert (ind.numerator, ind.denominator) == (1, 3)
+    assert ind.value == pytest.approx(33.333, abs=1e-3)
+    ev = {e.ref: e for e in ind.evidence}
+    assert set(ev) == {str(on_time), str(late), str(unanswered)}
+    assert ev[str(on_time)].ok and not ev[str(late)].ok
+    assert ev[str(late)].text == "交通运输局 申请 资源r1（11-04 申请，应于 11-11 前答复）：11-12 答复，超期"
+    assert ev[str(unanswered)].text.endswith("未答复")
+    assert ind.fixes[0] == f"尽快答复已超期的 1 个共享申请（#{unanswered}）"
+    # b had nothing due: 不适用, not 100
+    assert indicator(sc, "b", "request_timeliness").value is None
+
+
+def test_open_rate(platform, config):
+    platform.department(
+        "a",
+        [
+            resource("r1"),  # L1 无条件开放, released in October
+            resource("r2", level="L2"),  # L2 declared 无条件开放: held back, the catalog must say 有条件开放
+            resource("r3", level="L4", open_type="有条件开放"),  # L4: never openable
+            resource("r4", open_type="不予开放"),  # not openable
+            resource("r5", level="L3", open_type="有条件开放"),  # released only in December
+        ],
+    )
+    release = platform.release("a", "r1", 1, at(10, 1))
+    platform.release("a", "r5", 1, at(12, 3))
+    sc = compute_scorecard(platform.engine, PERIOD, config, now=AFTER, compare=False)
+    ind = indicator(sc, "a", "open_rate")
+    assert (ind.numerator, ind.denominator) == (1, 3)  # openable: r1, r2, r5
+    ok = [e for e in ind.evidence if e.ok]
+    assert [(e.kind, e.ref) for e in ok] == [("release", str(release))]
+    assert ind.fixes[0].startswith("资源r2（r2）：目录登记为无条件开放，但 L2 数据只能依申请开放")
+    assert ind.fixes[1].startswith("资源r5（r5）：完成归集与清洗并通过发布质量门后开放")
+
+
+def test_open_timeliness(platform, config):
+    platform.department(
+        "a",
+        [resource("monthly", cycle="每月"), resource("daily", cycle="每日"), resource("never", cycle="每月")],
+        compiled=at(9, 1),
+    )
+    platform.release("a", "monthly", 1, at(10, 1))
+    platform.run("open", "a", "monthly", "skipped", at(11, 10), reason="unchanged since v1")
+    platform.release("a", "daily", 1, at(11, 26))  # first release: due from 11-26 on (26, 27, 30)
+    platform.run("open", "a", "daily", "completed", at(11, 27))
+    platform.run("open", "a", "daily", "skipped", at(11, 30), reason="不予开放")  # not a refresh
+    sc = compute_scorecard(platform.engine, PERIOD, config, now=AFTER, compare=False)
+    ind = indicator(sc, "a", "open_timeliness")
+    # monthly: November confirmed unchanged, 1 of 1; daily: 11-26 (release), 11-27 (run), not 11-30:
+    # 2 of 3; never released: not due. (1 + 2) / (1 + 3)
+    assert (ind.numerator, ind.denominator, ind.value) == (3, 4, 75.0)
+    assert any("未按时：11-30" in e.text for e in ind.evidence)
+
+
+def test_usage_is_shown_beside_the_score_not_in_it(platform, config):
+    platform.department("a", [resource("r1")])
+    platform.department("b", [resource("r1")])
+    for status in (200, 200, 403):
+        platform.call("a", status, at(11, 5))
+    platform.call("a", 200, at(12, 1))  # December
+    for _ in range(3):
+        platform.download("a", "r1", at(11, 6))
+    sc = compute_scorecard(platform.engine, PERIOD, config, now=AFTER, compare=False)
+    a, b = department(sc, "a"), department(sc, "b")
+    assert a.usage == {"downloads": 3, "share_calls": 2}
+    assert b.usage == {"downloads": 0, "share_calls": 0}
+    assert a.total == b.total
