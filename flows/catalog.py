@@ -4,12 +4,12 @@ others; the flow ends Failed naming it, after everything else is done."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from gongshu import clock
 from gongshu.catalog import discover
 from gongshu.catalog.stage import STAGE, select
 from gongshu.runs import RunReport, new_run_id
@@ -39,7 +39,7 @@ def catalog_flow(
 ):
     settings = get_settings()
     run_id = run_id or new_run_id()
-    report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
+    report = RunReport(run_id=run_id, started_at=clock.now())
     files = discover([Path(catalogs) if catalogs else settings.catalogs])
     loaded = select(validate_catalogs(files), departments)
     if departments:
@@ -63,5 +63,5 @@ def catalog_flow(
     exports = export_catalog(settings.exports_dir)  # the 目录 is always the whole registered catalog
     report.outputs.update({name: str(path) for name, path in exports.items()})
     report.outputs["expectations"] = str(settings.expectations)
-    report.finished_at = dt.datetime.now(dt.UTC)
+    report.finished_at = clock.now()
     return finish(STAGE, report)

@@ -5,11 +5,10 @@ ends Failed listing what failed and why."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from gongshu import clock
 from gongshu.cleanse.feedback_data import current_period
 from gongshu.cleanse.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
@@ -34,19 +33,19 @@ def cleanse_flow(
     """``blocked``: resources (``dept.resource``) an earlier stage of this run stopped, with why."""
     run_id = run_id or new_run_id()
     blocked = blocked or {}
-    report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
+    report = RunReport(run_id=run_id, started_at=clock.now())
     catalogs, selection = selected("cleanse", departments, resources)
     jobs = [(c.department.id, res) for c, res in selection]
     submitted = []
     for dept, res in jobs:
         why = blocked.get(f"{dept}.{res.id}")
         if why:
-            now = dt.datetime.now(dt.UTC)
+            now = clock.now()
             report.outcomes.append(
                 Outcome(STAGE, dept, res.id, "skipped", now, now, reason=f"stopped by an earlier stage: {why}")
             )
         elif res.source is None:
-            now = dt.datetime.now(dt.UTC)
+            now = clock.now()
             report.outcomes.append(
                 Outcome(STAGE, dept, res.id, "skipped", now, now, reason="no source declared: nothing is collected")
             )
@@ -62,7 +61,7 @@ def cleanse_flow(
         if isinstance(result, Outcome):
             report.outcomes.append(result)
         else:  # a defect: the resource fails, the others go on
-            now = dt.datetime.now(dt.UTC)
+            now = clock.now()
             report.outcomes.append(
                 Outcome(STAGE, dept, res.id, "failed", now, now, error=f"cleansing crashed: {result!r}")
             )
@@ -79,11 +78,11 @@ def cleanse_flow(
         if isinstance(path, str):
             report.outputs[f"feedback_{dept}"] = path
         else:
-            now = dt.datetime.now(dt.UTC)
+            now = clock.now()
             report.outcomes.append(
                 Outcome(STAGE, dept, None, "failed", now, now, error=f"the feedback workbook was not written: {path!r}")
             )
     log_outcomes(run_id, STAGE, report.outcomes)
     publish_cleanse_artifact(report.outcomes)
-    report.finished_at = dt.datetime.now(dt.UTC)
+    report.finished_at = clock.now()
     return finish(STAGE, report)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from gongshu import clock
 from gongshu.settings import get_settings, reset_settings
 
 app = typer.Typer(
@@ -163,7 +164,7 @@ def keys_create(
 
     if admin == (department is not None):
         _fail("give either --department ID or --admin")
-    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires_days) if expires_days else None
+    expires_at = clock.now() + dt.timedelta(days=expires_days) if expires_days else None
     with session_scope() as session:
         if department is not None:
             known = list(

@@ -4,11 +4,10 @@ never stops the others; the flow ends Failed listing what failed and why."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from gongshu import clock
 from gongshu.collect.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
 from gongshu.settings import get_settings
@@ -26,7 +25,7 @@ from .common import finish, run_name, selected
 )
 def collect_flow(departments: list[str] | None = None, resources: list[str] | None = None, run_id: str | None = None):
     run_id = run_id or new_run_id()
-    report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
+    report = RunReport(run_id=run_id, started_at=clock.now())
     _, selection = selected("collect", departments, resources)
     jobs = [(c.department.id, res, c.path.parent) for c, res in selection]
     delays = get_settings().source_retry_delays
@@ -41,7 +40,7 @@ def collect_flow(departments: list[str] | None = None, resources: list[str] | No
         if isinstance(result, Outcome):
             report.outcomes.append(result)
         else:  # retries exhausted on a transient error, or a bug: the resource fails, the others go on
-            now = dt.datetime.now(dt.UTC)
+            now = clock.now()
             report.outcomes.append(
                 Outcome(
                     stage=STAGE,
@@ -59,5 +58,5 @@ def collect_flow(departments: list[str] | None = None, resources: list[str] | No
             )
     log_outcomes(run_id, STAGE, report.outcomes)
     publish_collect_artifact(report.outcomes)
-    report.finished_at = dt.datetime.now(dt.UTC)
+    report.finished_at = clock.now()
     return finish(STAGE, report)

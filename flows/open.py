@@ -7,11 +7,10 @@ built)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from gongshu import clock
 from gongshu.open.masking import release_decision
 from gongshu.open.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
@@ -38,14 +37,14 @@ def open_flow(
     keep their previous release. ``api_base``: the API address the portal's examples point at."""
     run_id = run_id or new_run_id()
     blocked = blocked or {}
-    report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
+    report = RunReport(run_id=run_id, started_at=clock.now())
     _, selection = selected("open", departments, resources)
     submitted = []
     for c, res in selection:
         dept = c.department.id
         why = blocked.get(f"{dept}.{res.id}")
         if why and release_decision(res).openable:  # a held-back resource says why it is held
-            now = dt.datetime.now(dt.UTC)
+            now = clock.now()
             report.outcomes.append(
                 Outcome(
                     STAGE,
@@ -66,7 +65,7 @@ def open_flow(
         if isinstance(result, Outcome):
             report.outcomes.append(result)
         else:  # a defect or an I/O error: the resource fails, the others go on
-            now = dt.datetime.now(dt.UTC)
+            now = clock.now()
             report.outcomes.append(
                 Outcome(STAGE, dept, res.id, "failed", now, now, error=f"the release crashed: {result!r}")
             )
@@ -77,9 +76,9 @@ def open_flow(
     if isinstance(index, str):
         report.outputs["portal"] = index
     else:  # not a resource's failure: reported in the run, not in run_log
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         report.outcomes.append(
             Outcome(STAGE, "portal", None, "failed", now, now, error=f"the portal could not be built: {index!r}")
         )
-    report.finished_at = dt.datetime.now(dt.UTC)
+    report.finished_at = clock.now()
     return finish(STAGE, report)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from gongshu import clock
 from gongshu.runs import STAGES
 
 BUILT_STAGES: tuple[str, ...] = ("catalog", "collect", "cleanse", "share", "open")
@@ -29,7 +30,7 @@ def check_stages(stages: list[str] | None) -> list[str]:
 def check_period(period: str | None) -> str:
     """The assessment period (YYYY-MM); default: the previous month (Asia/Shanghai)."""
     if period is None:
-        today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+        today = clock.now().astimezone(dt.timezone(dt.timedelta(hours=8))).date()
         last = today.replace(day=1) - dt.timedelta(days=1)
         return f"{last:%Y-%m}"
     if not PERIOD.match(period):

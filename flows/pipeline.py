@@ -5,11 +5,11 @@ Stages register here in STAGE_FLOWS; a resource that fails a stage is skipped by
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from prefect import flow
 
+from gongshu import clock
 from gongshu.runs import RunReport, new_run_id
 from gongshu.settings import get_settings
 
@@ -47,7 +47,7 @@ def pipeline_flow(
     run_id = run_id or new_run_id()
     chosen = check_stages(stages)
     period = check_period(period)
-    report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
+    report = RunReport(run_id=run_id, started_at=clock.now())
     report.outputs["period"] = period
     stopped: dict[str, str] = {}  # dept.resource -> why a failed stage stops its later stages
     for stage in chosen:
@@ -66,7 +66,7 @@ def pipeline_flow(
             raise RuntimeError(f"stage {stage} crashed: {state.message}") from (
                 stage_report if isinstance(stage_report, BaseException) else None
             )
-    report.finished_at = dt.datetime.now(dt.UTC)
+    report.finished_at = clock.now()
     report_path = get_settings().reports_dir / f"{run_id}.json"
     report.outputs["report"] = str(report_path)
     report.write(report_path)

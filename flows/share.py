@@ -5,11 +5,10 @@ artifacts. One resource failing never stops the others; the flow ends Failed lis
 
 from __future__ import annotations
 
-import datetime as dt
-
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from gongshu import clock
 from gongshu.runs import Outcome, RunReport, new_run_id
 from gongshu.share.stage import STAGE
 from gongshu.share.workflow import NEVER
@@ -35,14 +34,14 @@ def share_flow(
     blocked resource keeps what it served before; one that is 不予共享 has its grants withdrawn anyway."""
     run_id = run_id or new_run_id()
     blocked = blocked or {}
-    report = RunReport(run_id=run_id, started_at=dt.datetime.now(dt.UTC))
+    report = RunReport(run_id=run_id, started_at=clock.now())
     _, selection = selected("share", departments, resources)
     submitted = []
     for c, res in selection:
         dept = c.department.id
         why = blocked.get(f"{dept}.{res.id}")
         if why and res.share.type != NEVER:
-            now = dt.datetime.now(dt.UTC)
+            now = clock.now()
             report.outcomes.append(
                 Outcome(STAGE, dept, res.id, "skipped", now, now, reason=f"stopped by an earlier stage: {why}")
             )
@@ -54,11 +53,11 @@ def share_flow(
         if isinstance(result, Outcome):
             report.outcomes.append(result)
         else:  # a defect: the resource fails, the others go on
-            now = dt.datetime.now(dt.UTC)
+            now = clock.now()
             report.outcomes.append(
                 Outcome(STAGE, dept, res.id, "failed", now, now, error=f"sharing crashed: {result!r}")
             )
     log_outcomes(run_id, STAGE, report.outcomes)
     publish_share_artifacts(report.outcomes, departments)
-    report.finished_at = dt.datetime.now(dt.UTC)
+    report.finished_at = clock.now()
     return finish(STAGE, report)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from . import clock
 from .store import models as m
 
 Status = Literal["completed", "failed", "skipped"]
@@ -22,7 +23,7 @@ STAGES = ("catalog", "collect", "cleanse", "share", "open", "scorecard")
 
 def new_run_id(now: dt.datetime | None = None) -> str:
     """A run id that sorts by time and reads as one: ``20261125T103000Z-3f9a1c``."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
@@ -63,7 +64,7 @@ def outcome_for(stage: str, department: str, resource: str | None, started: dt.d
     finish time taken when it is called."""
 
     def outcome(status: Status, **kw: Any) -> Outcome:
-        return Outcome(stage, department, resource, status, started, dt.datetime.now(dt.UTC), **kw)
+        return Outcome(stage, department, resource, status, started, clock.now(), **kw)
 
     return outcome
 
@@ -119,7 +120,7 @@ class RunReport:
             "run_id": self.run_id,
             "status": self.status,
             "started_at": self.started_at.isoformat(),
-            "finished_at": (self.finished_at or dt.datetime.now(dt.UTC)).isoformat(),
+            "finished_at": (self.finished_at or clock.now()).isoformat(),
             "summary": counts,
             "resources": [groups[k] for k in sorted(groups, key=lambda k: (k[0], k[1] or ""))],
             "outputs": dict(sorted(self.outputs.items())),

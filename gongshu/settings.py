@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     api_concurrency: int = Field(
         8, ge=1, le=12, description="sharing API: requests worked on at once (fewer than the pool's 16 connections)"
     )
+    api_base: str = Field(
+        "http://127.0.0.1:8600",
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="the address the sharing and open-data API is reached at, as printed in the portal's examples",
+    )
     api_cursor_secret: str | None = Field(
         None,
         description="sharing API: secret sealing page cursors; unset, a random one per process "

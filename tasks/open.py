@@ -63,4 +63,5 @@ def build_portal_site(api_base: str | None = None) -> str:
     """Render the static portal (pages, DCAT) from the latest releases; returns its index page."""
     from gongshu.open.portal import build_portal
 
-    return str(build_portal(get_engine(), get_settings().home, api_base=api_base).index)
+    settings = get_settings()
+    return str(build_portal(get_engine(), settings.home, api_base=api_base or settings.api_base).index)

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from gongshu import clock
 from gongshu.catalog.model import Resource
 from gongshu.runs import Outcome
 from gongshu.share.stage import overdue_requests, share_resource
@@ -53,7 +52,7 @@ def publish_share_artifacts(outcomes: list[Outcome], departments: list[str] | No
         ),
     )
 
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     with session_scope() as session:
         overdue = overdue_requests(session, now, providers=departments)
     create_table_artifact(

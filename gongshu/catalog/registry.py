@@ -8,13 +8,13 @@ reused, so a code stays the same across runs, file reorderings and edits of othe
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from .. import clock
 from ..store import models as m
 from .compiled import CompiledCatalog, CompiledResource
 from .completeness import resource_completeness
@@ -34,7 +34,7 @@ def register(session: Session, loaded: LoadedCatalog, run_id: str | None = None)
     catalog = loaded.catalog
     if catalog is None or loaded.errors:
         raise ValueError(f"{loaded.path}: cannot register a catalog with errors")
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     snap = snapshot(catalog)
     digest = content_hash(snap)
     dept_spec = catalog.department

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from .. import clock
 from ..runs import Outcome
 from ..store.db import session_scope
 from .compiled import CompiledCatalog
@@ -45,7 +46,7 @@ def select(loaded: Sequence[LoadedCatalog], departments: Sequence[str] | None) -
 
 def compile_catalog(loaded: LoadedCatalog, engine: Engine, run_id: str) -> CompileResult:
     """Register one validated file, or turn its errors into failed outcomes."""
-    started = dt.datetime.now(dt.UTC)
+    started = clock.now()
     result = CompileResult(loaded=loaded, compiled=None)
     dept = result.department
     if loaded.errors or loaded.catalog is None:
@@ -55,7 +56,7 @@ def compile_catalog(loaded: LoadedCatalog, engine: Engine, run_id: str) -> Compi
         with session_scope(engine) as session:
             compiled = register(session, loaded, run_id=run_id)
     except Exception as exc:  # a database problem: this department fails, the others go on
-        finished = dt.datetime.now(dt.UTC)
+        finished = clock.now()
         result.outcomes = [
             Outcome(
                 stage=STAGE,
@@ -68,7 +69,7 @@ def compile_catalog(loaded: LoadedCatalog, engine: Engine, run_id: str) -> Compi
             )
         ]
         return result
-    finished = dt.datetime.now(dt.UTC)
+    finished = clock.now()
     warnings = [i for i in loaded.issues if i.severity == "warning"]
     result.compiled = compiled
     for cres in compiled.resources:
@@ -97,7 +98,7 @@ def _failed_outcomes(loaded: LoadedCatalog, dept: str, started: dt.datetime) -> 
     """Failed outcomes for a file with errors: one per resource that has errors, skipped for the
     valid resources of that file (a file registers whole or not at all), and one for the
     department when an error belongs to no resource (syntax, department keys, ...)."""
-    finished = dt.datetime.now(dt.UTC)
+    finished = clock.now()
     errors = loaded.errors
     by_resource: dict[str | None, list[str]] = {}
     for issue in errors:

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..catalog.model import Catalog
 from ..store import models as m
 from .feedback import Problem, ResourceSummary, write_feedback
@@ -20,7 +21,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 def current_period(now: dt.datetime | None = None) -> str:
     """The month (YYYY-MM) of ``now`` in Asia/Shanghai."""
-    return f"{(now or dt.datetime.now(dt.UTC)).astimezone(SHANGHAI):%Y-%m}"
+    return f"{(now or clock.now()).astimezone(SHANGHAI):%Y-%m}"
 
 
 def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
@@ -126,7 +127,7 @@ def write_department_feedback(session: Session, catalog: Catalog, period: str, h
         feedback_path(home, catalog.department.id, period),
         department_name=catalog.department.name,
         period=period,
-        generated_at=dt.datetime.now(dt.UTC),
+        generated_at=clock.now(),
         summaries=summaries(session, catalog, period),
         problems=problems(session, catalog, period),
     )

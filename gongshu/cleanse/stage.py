@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..catalog.model import Resource
 from ..quality import docs, gate
 from ..quality.suites import SuiteError, load_suite, suite_path
@@ -97,7 +98,7 @@ def cleanse_resource(
 ) -> Outcome:
     """Cleanse the resource's pending batches (or, with ``batch_id``, that one batch again).
     ``results_home``: keep the gate's latest GX results there, for ``gongshu quality docs``."""
-    started = dt.datetime.now(dt.UTC)
+    started = clock.now()
 
     outcome = outcome_for(STAGE, department, resource.id, started)
 
@@ -168,7 +169,7 @@ def cleanse_batch(
     full_snapshot: bool,
     superseded: list[m.CollectBatch] = (),  # type: ignore[assignment]
 ) -> BatchResult:
-    started = dt.datetime.now(dt.UTC)
+    started = clock.now()
     names = [f.name for f in resource.fields]
     result = BatchResult(batch.id)
     with engine.connect() as conn:
@@ -206,7 +207,7 @@ def cleanse_batch(
     with _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(), engine.begin() as conn:
         if passed:
             ods.ensure_table(conn, table)
-            written = dwd.upsert(conn, table, loaded, batch.id, dt.datetime.now(dt.UTC), replace=full_snapshot)
+            written = dwd.upsert(conn, table, loaded, batch.id, clock.now(), replace=full_snapshot)
             if written != result.loaded:  # pragma: no cover - a defect
                 raise RuntimeError(f"{written} rows written to {table.name}, {result.loaded} expected")
         with Session(bind=conn) as session:
@@ -224,7 +225,7 @@ def cleanse_batch(
             gate.record(
                 session, result.gate, run_id=run_id, department=department, resource=resource.id, batch_id=batch.id
             )
-            finished = dt.datetime.now(dt.UTC)
+            finished = clock.now()
             session.add(_record(result, department, resource.id, run_id, table.name, started, finished))
             if passed:
                 for old in superseded:

@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..catalog.issues import closest
 from ..catalog.model import Resource
 from ..quality import gate, raw
@@ -85,7 +86,7 @@ def collect_resource(
     env: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Collect one resource. Raises :class:`SourceError` only for transient source errors."""
-    started = dt.datetime.now(dt.UTC)
+    started = clock.now()
 
     outcome = outcome_for(STAGE, department, resource.id, started)
 
@@ -126,7 +127,7 @@ def collect_resource(
 
     by_column = {f.column: f.name for f in resource.fields}
     batch_id = new_batch_id(started)
-    collected_at = dt.datetime.now(dt.UTC)
+    collected_at = clock.now()
     table = ods.ods_table(department, resource.id, [f.name for f in resource.fields])
     hasher = None if reading.digest else hashlib.sha256()
     rows_seen: list[pa.ChunkedArray] = []
@@ -194,7 +195,7 @@ def collect_resource(
                         since=since,
                         high_water=high_water,
                         started_at=started,
-                        finished_at=dt.datetime.now(dt.UTC),
+                        finished_at=clock.now(),
                         notes=reading.notes,
                     )
                 )

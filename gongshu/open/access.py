@@ -9,11 +9,10 @@ and download endpoints turn :class:`Refused` into their own error shapes.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from .. import clock
 from ..share.keys import InvalidKey, verify
 from ..store import models as m
 from .datasets import Dataset
@@ -60,7 +59,7 @@ def log_read(session: Session, dataset: Dataset, what: str, key_id: str | None, 
     """One ``download_log`` row: a file served, or a datastore query (``what``)."""
     session.add(
         m.DownloadLog(
-            downloaded_at=dt.datetime.now(dt.UTC),
+            downloaded_at=clock.now(),
             release_id=dataset.release.id,
             department_key=dataset.department,
             resource_key=dataset.resource.id,

@@ -16,6 +16,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..share.keys import APPLICANT, DEPARTMENT, Principal, create_key
 from ..share.resources import find
 from ..store import models as m
@@ -73,7 +74,7 @@ def apply(
         contact=contact.strip(),
         purpose=purpose.strip(),
         status=PENDING,
-        applied_at=now or dt.datetime.now(dt.UTC),
+        applied_at=now or clock.now(),
     )
     session.add(application)
     session.flush()
@@ -106,7 +107,7 @@ def decide(
         open_type = shared.resource.open.type if shared is not None else "no longer in the catalog"
         if open_type != CONDITIONAL and found.status == PENDING:
             raise Invalid(f"{dataset} is now {open_type}: the application can only be rejected")
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     # decided once, even by two calls at the same moment: only the one that moves it from pending wins
     moved = session.execute(
         sa.update(m.OpenApplication)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field
 
+from .. import clock
 from ..share.schemas import QUALIFIED_RESOURCE, Prose
 from ..store import models as m
 from . import applications as workflow
@@ -134,7 +135,7 @@ def approve_application(
     body: ApprovalIn | None = None,
 ) -> ApprovedOut:
     expires = body.expires_days if body else None
-    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=expires) if expires else None
+    expires_at = clock.now() + dt.timedelta(days=expires) if expires else None
     decided, key = _decide(request, session, application_id, True, None, expires_at)
     assert key is not None
     return ApprovedOut(**_out(decided), key=key)

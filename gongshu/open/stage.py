@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..catalog.model import Resource
 from ..catalog.vocab import FIELD_KIND_LABELS, LEVEL_LABELS
 from ..quality import gate
@@ -82,7 +83,7 @@ def open_resource(
     engine: Engine, home: Path, department: str, resource: Resource, run_id: str, *, now: dt.datetime | None = None
 ) -> Outcome:
     """Release the resource if it may be opened and has changed (see the module docstring)."""
-    started = now or dt.datetime.now(dt.UTC)
+    started = now or clock.now()
     outcome = outcome_for(STAGE, department, resource.id, started)
     decision = release_decision(resource)
     base: dict[str, Any] = {"open_type": resource.open.type, "level": resource.level}
@@ -160,7 +161,7 @@ def open_resource(
             return outcome(
                 "skipped", rows_in=rows.num_rows, reason=f"unchanged since v{latest.version}", details=details
             )
-        released_at = dt.datetime.now(dt.UTC)
+        released_at = clock.now()
         meta = {
             "department": {"id": department, "name": dept_name},
             "resource": _resource_meta(resource, code),

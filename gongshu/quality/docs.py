@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .. import clock
 from .gate import GateResult
 
 QUALITY = "quality"
@@ -44,7 +45,7 @@ def save_results(home: Path, department: str, resource: str, result: GateResult)
         "department": department,
         "resource": resource,
         "gate": result.gate,
-        "saved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "saved_at": clock.now().isoformat(timespec="seconds"),
         "passed": result.passed,
         "results": result.results,
     }

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from sqlalchemy import Engine
 
+from .. import clock
 from ..cleanse.feedback_data import period_bounds
 from . import indicators_catalog, indicators_collect, indicators_open, indicators_quality, indicators_share, store
 from .config import ScorecardConfig
@@ -52,7 +53,7 @@ def compute_scorecard(
     was stored."""
     if not _PERIOD.match(period):
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     start, end = period_bounds(period)
     cutoff = min(end, now)
     with engine.connect() as conn:

@@ -37,6 +37,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .. import clock
 from ..open import applications_api, ckan, downloads
 from ..settings import Settings, get_settings
 from ..store import models as m
@@ -420,7 +421,7 @@ def create_request(request: Request, body: ShareRequestIn, session: DB, principa
     except Invalid as exc:
         raise _refuse(422, str(exc)) from None
     session.commit()
-    return _request_out(made, dt.datetime.now(dt.UTC))
+    return _request_out(made, clock.now())
 
 
 @router.get(
@@ -435,7 +436,7 @@ def list_requests(
     status: Annotated[RequestStatus | None, Query()] = None,
     overdue: Annotated[bool, Query(description="only pending requests past their due date")] = False,
 ) -> ShareRequestsOut:
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     found = requests_of(session, principal, status=status, overdue_at=now if overdue else None)
     return ShareRequestsOut(requests=[_request_out(r, now) for r in found])
 
@@ -482,7 +483,7 @@ def _decide(
     except Invalid as exc:  # decided meanwhile by another call
         raise _refuse(409, str(exc)) from None
     session.commit()
-    return _request_out(decided, dt.datetime.now(dt.UTC))
+    return _request_out(decided, clock.now())
 
 
 def _request_out(r: m.ShareRequest, now: dt.datetime) -> ShareRequestOut:

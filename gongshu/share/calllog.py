@@ -29,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from .. import clock
 from ..store import models as m
 
 logger = logging.getLogger(__name__)
@@ -190,7 +191,7 @@ class CallLogMiddleware:
         call = Call(
             method=scope["method"],
             path=raw.decode("latin-1") if raw else scope["path"],
-            called_at=dt.datetime.now(dt.UTC),
+            called_at=clock.now(),
         )
         scope.setdefault("state", {})[STATE_KEY] = call
         responded = False

@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..catalog.compiled import CompiledCatalog
 from ..catalog.model import Resource
 from ..store import models as m
@@ -136,7 +137,7 @@ def seed_share_demo(
 ) -> ShareDemo:
     """Create the demo keys and requests (see the module docstring). The caller commits, then writes
     ``demo.keys`` with :func:`write_keys_file` (so that the file never holds keys the database lacks)."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     earlier = session.scalars(
         sa.select(m.ApiKey.key_id).where(m.ApiKey.label == DEMO_LABEL, m.ApiKey.revoked_at.is_(None))
     )

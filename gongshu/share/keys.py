@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..store import models as m
 
 DEPARTMENT, ADMIN, APPLICANT = "department", "admin", "applicant"
@@ -90,7 +91,7 @@ def revoke_key(session: Session, key_id: str, now: dt.datetime | None = None) ->
     row = session.scalar(sa.select(m.ApiKey).where(m.ApiKey.key_id == key_id, m.ApiKey.revoked_at.is_(None)))
     if row is None:
         return False
-    row.revoked_at = now or dt.datetime.now(dt.UTC)
+    row.revoked_at = now or clock.now()
     return True
 
 
@@ -122,7 +123,7 @@ def check_key(row: sa.Row | None, secret: str, now: dt.datetime | None = None) -
     :class:`InvalidKey` saying why not (never which part of a well-formed key was wrong)."""
     if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)):
         raise InvalidKey("the API key is not valid")
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     if row.revoked_at is not None:
         raise InvalidKey("the API key has been revoked")
     if row.expires_at is not None and row.expires_at <= now:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..catalog.model import Resource
 from ..runs import Outcome, outcome_for
 from ..store import models as m
@@ -39,7 +40,7 @@ def share_resource(
     engine: Engine, department: str, resource: Resource, run_id: str, *, now: dt.datetime | None = None
 ) -> Outcome:
     """Bring one resource's sharing in line with its catalog entry (see the module docstring)."""
-    started = now or dt.datetime.now(dt.UTC)
+    started = now or clock.now()
 
     outcome = outcome_for(STAGE, department, resource.id, started)
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..catalog.model import Resource
 from ..store import models as m
 from .keys import Principal
@@ -75,7 +76,7 @@ def apply(
             (f"unknown field(s) {', '.join(unknown)}; " if unknown else "no fields requested; ")
             + f"the fields of {provider}.{resource.id} are {', '.join(known)}"
         )
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     share = resource.share.type
     request = m.ShareRequest(
         consumer_key=principal.department,
@@ -122,7 +123,7 @@ def decide(
     reason = (reason or "").strip()
     if not approve and not reason:
         raise Invalid("a rejection gives its reason")
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     request.status = APPROVED if approve else REJECTED
     request.reason = reason or None
     request.decided_at, request.decided_by = now, principal.key_id
@@ -199,7 +200,7 @@ def revoke_grants(
             m.ShareGrant.resource_key == resource,
             m.ShareGrant.revoked_at.is_(None),
         )
-        .values(revoked_at=now or dt.datetime.now(dt.UTC), revoke_reason=reason)
+        .values(revoked_at=now or clock.now(), revoke_reason=reason)
     )
     if consumer is not None:
         q = q.where(m.ShareGrant.consumer_key == consumer)

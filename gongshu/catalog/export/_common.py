@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ... import clock
 from ..compiled import CompiledCatalog, CompiledResource
 from ..vocab import CATEGORIES, CATEGORY_CLASS
 
@@ -18,7 +19,7 @@ BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 def resolve_generated_at(generated_at: dt.datetime | None) -> dt.datetime:
     """``generated_at`` as an aware datetime to the second; None: now; naive: Beijing time."""
     if generated_at is None:
-        return dt.datetime.now(BEIJING).replace(microsecond=0)
+        return clock.now().astimezone(BEIJING).replace(microsecond=0)
     if generated_at.tzinfo is None:
         generated_at = generated_at.replace(tzinfo=BEIJING)
     return generated_at.replace(microsecond=0)
