@@ -105,7 +105,7 @@ def _releases(session: Session, where: list[sa.ColumnElement[bool]]) -> dict[tup
             sa.func.max(r.version).label("version"),
             sa.func.min(r.released_at).label("first"),
         )
-        .where(*where)
+        .where(r.withdrawn_at.is_(None), *where)
         .group_by(r.department_key, r.resource_key)
         .subquery()
     )
@@ -160,7 +160,12 @@ def find_dataset(session: Session, department: str, resource: str, version: int 
     release, first = newest
     if version is not None and version != release.version:
         row = session.scalar(
-            sa.select(r).where(r.department_key == department, r.resource_key == resource, r.version == version)
+            sa.select(r).where(
+                r.department_key == department,
+                r.resource_key == resource,
+                r.version == version,
+                r.withdrawn_at.is_(None),
+            )
         )
         if row is None:
             return None

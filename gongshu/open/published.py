@@ -133,6 +133,7 @@ def latest_releases(engine: Engine, home: Path) -> list[Published]:
             m.OpenRelease.resource_key,
             func.max(m.OpenRelease.version).label("version"),
         )
+        .where(m.OpenRelease.withdrawn_at.is_(None))
         .group_by(m.OpenRelease.department_key, m.OpenRelease.resource_key)
         .subquery()
     )

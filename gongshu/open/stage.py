@@ -45,6 +45,7 @@ from .masking import Masked, MaskSaltMissing, mask_frame, release_decision
 from .publish_gate import PublishCheck, check_release
 from .source import last_cleansed, read_text
 from .table import replace_open_table
+from .withdraw import withdraw
 
 STAGE = "open"
 _sqlite_writer = threading.Lock()  # SQLite has one writer: releases in this process take turns
@@ -90,7 +91,16 @@ def open_resource(
     if not decision.openable:
         held = _held(resource)
         reason = "不予开放" if held == "不予开放" else decision.reason
-        return outcome("skipped", reason=reason, details={**base, "held": held, "why": decision.reason})
+        details = {**base, "held": held, "why": decision.reason}
+        withdrawn = withdraw(engine, home, department, resource.id, f"{held}: {decision.reason}", now=started)
+        if withdrawn:
+            details["withdrawn"] = withdrawn
+            reason += f"; released version(s) {', '.join(f'v{v}' for v in withdrawn)} withdrawn, their files deleted"
+        return outcome("skipped", reason=reason, details=details)
+    withdrawn = []
+    if decision.release != layout.UNCONDITIONAL:  # what was public must not stay public
+        why = f"now {decision.release}: served to approved applicants only"
+        withdrawn = withdraw(engine, home, department, resource.id, why, public_only=True, now=started)
 
     with engine.connect() as conn:
         cleansed = last_cleansed(conn, department, resource)
@@ -129,6 +139,8 @@ def open_resource(
         "dropped": [d.field for d in prepared.masked.dropped],
         "previous_version": previous,
     }
+    if withdrawn:
+        details["withdrawn"] = withdrawn
     if not check.passed:
         problems = check.problems(resource)
         kept = f"v{previous} stays the latest release" if previous else "nothing has been released"

@@ -393,7 +393,8 @@ class OpenRelease(Base):
     """A published release of an open resource (数据开放): version N of its masked rows, written under
     ``$GONGSHU_HOME/portal/`` (无条件开放) or ``$GONGSHU_HOME/open-restricted/`` (有条件开放, served
     only to approved applicants). Held-back and blocked releases are not recorded here: they keep
-    the previous release, and the open stage's outcome says why."""
+    the previous release, and the open stage's outcome says why. A withdrawn release keeps its row
+    (the scorecard reads past months from it) but not its files."""
 
     __tablename__ = "open_release"
     __table_args__ = (UniqueConstraint("department_key", "resource_key", "version"),)
@@ -421,6 +422,10 @@ class OpenRelease(Base):
     """SHA-256 of the released rows: an unchanged resource is not released again."""
     run_id: Mapped[str | None] = mapped_column(String(40))
     released_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
+    """Set when the catalog stopped opening the release as it was (不予开放, L4, or 有条件开放 for a
+    release that was public): its files are gone and it is served no more."""
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class DownloadLog(Base):

@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from gongshu.catalog import load_catalog
+from gongshu.catalog.stage import compile_catalog
 from gongshu.open import layout
+from gongshu.open.datasets import all_datasets
+from gongshu.open.published import latest_releases
 from gongshu.open.stage import latest_release, open_resource
 from gongshu.store import models as m
 from gongshu.store.db import get_engine, session_scope
@@ -244,3 +248,59 @@ def test_a_release_above_the_xlsx_limit_is_csv_and_json_only(resources, tmp_path
     meta = json.loads((folder / layout.METADATA).read_text(encoding="utf-8"))
     assert meta["xlsx"] == "not made: 12 rows, more than the 11 a release puts in XLSX"
     sha256sums_verify(folder)
+
+
+def _reclassified(resource, **open_or_level):
+    """The resource as a later catalog version declares it."""
+    spec = resource.model_dump(mode="json", exclude_none=True)
+    spec.update(open_or_level)
+    return type(resource).model_validate(spec)
+
+
+def test_a_resource_that_becomes_not_open_has_its_releases_withdrawn_and_files_deleted(
+    resources, tmp_path, gongshu_home, db_url
+):
+    engine = get_engine(db_url)
+    firms = resources["firms"]
+    registered = compile_catalog(load_catalog(tmp_path / f"{DEPT}.yaml"), engine, "r0")
+    assert registered.compiled is not None
+    collect_and_cleanse(engine, firms, tmp_path, "r1")
+    assert release(engine, gongshu_home, firms, "r1").status == "completed"
+    folder = layout.release_dir(gongshu_home, DEPT, "firms", 1, layout.UNCONDITIONAL)
+    assert folder.is_dir()
+    with session_scope(engine) as session:
+        assert [d.resource.id for d in all_datasets(session)] == ["firms"]
+    assert [p.resource.id for p in latest_releases(engine, gongshu_home)] == ["firms"]
+
+    closed = _reclassified(firms, open={"type": "不予开放"})
+    outcome = release(engine, gongshu_home, closed, "r2")
+    assert outcome.status == "skipped" and outcome.details["withdrawn"] == [1]
+    assert "v1 withdrawn" in outcome.reason
+    assert not folder.exists() and not files_under(gongshu_home / layout.PORTAL)
+    with session_scope(engine) as session:
+        record = latest_release(session, DEPT, "firms")
+        assert record.withdrawn_at is not None and record.withdraw_reason.startswith("不予开放")
+    assert not sa.inspect(engine).has_table(layout.open_table_name(DEPT, "firms"))
+    assert release(engine, gongshu_home, closed, "r3").details.get("withdrawn") is None  # nothing left to withdraw
+    # the registered catalog here still says 无条件开放: only the withdrawal keeps it out of the API and portal
+    with session_scope(engine) as session:
+        assert [d.resource.id for d in all_datasets(session)] == []
+    assert [p.resource.id for p in latest_releases(engine, gongshu_home)] == []
+
+
+def test_a_public_dataset_that_becomes_conditional_leaves_the_portal(resources, tmp_path, gongshu_home, db_url):
+    engine = get_engine(db_url)
+    firms = resources["firms"]
+    collect_and_cleanse(engine, firms, tmp_path, "r1")
+    assert release(engine, gongshu_home, firms, "r1").status == "completed"
+    public = layout.release_dir(gongshu_home, DEPT, "firms", 1, layout.UNCONDITIONAL)
+
+    conditional = _reclassified(firms, open={"type": "有条件开放", "condition": "签署开放利用协议"})
+    outcome = release(engine, gongshu_home, conditional, "r2")
+    assert outcome.status == "completed" and outcome.details["withdrawn"] == [1]
+    assert not public.exists() and not files_under(gongshu_home / layout.PORTAL)
+    restricted = layout.release_dir(gongshu_home, DEPT, "firms", 2, layout.CONDITIONAL)
+    assert (restricted / "scjgj-firms.csv").is_file()
+    with session_scope(engine) as session:
+        latest = latest_release(session, DEPT, "firms")
+        assert (latest.version, latest.open_type, latest.withdrawn_at) == (2, layout.CONDITIONAL, None)
