@@ -18,7 +18,7 @@ from . import applications as workflow
 from .access import presented_key
 from .web import DB, note, principal_of, refuse
 
-router = APIRouter()
+router = APIRouter(tags=["open data"])
 Status = Literal["pending", "approved", "rejected"]
 Short = Annotated[Prose, Field(max_length=200)]
 ApplicationId = Annotated[int, Path(ge=1, le=2**31 - 1)]

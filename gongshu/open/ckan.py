@@ -36,7 +36,7 @@ from .datastore import search as datastore_query
 from .layout import open_table_name
 from .web import call_of
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter()
 ACTION_PATHS = ("/api/3/action/{action}", "/api/action/{action}")
 MAX_ROWS = 1000  # package_search, as CKAN's ckan.search.rows_max
 
@@ -74,8 +74,18 @@ class Context:
         return str(self.request.base_url)
 
 
-@router.api_route(ACTION_PATHS[0], methods=["GET", "POST"])
-@router.api_route(ACTION_PATHS[1], methods=["GET", "POST"])
+_DOC = {
+    "tags": ["open data"],
+    "summary": "CKAN Action API (数据开放): package_list, package_search, package_show, organization_list, "
+    "organization_show, resource_show, datastore_search",
+    "description": "CKAN's own envelope (`help`, `success`, `result` or `error`); parameters as a query "
+    "string or a JSON body, as CKAN takes them. `/api/action/{action}` is the same, the path ckanapi uses.",
+}
+
+
+@router.get(ACTION_PATHS[0], operation_id="ckan_action_get", **_DOC)
+@router.post(ACTION_PATHS[0], operation_id="ckan_action_post", **_DOC)
+@router.api_route(ACTION_PATHS[1], methods=["GET", "POST"], include_in_schema=False)
 async def action(request: Request, action: str) -> JSONResponse:
     help_url = f"{request.base_url}api/3/action/help_show?name={action[:60]}"
     try:

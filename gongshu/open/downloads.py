@@ -22,7 +22,7 @@ from .datasets import Dataset, find_dataset
 from .layout import data_file
 from .web import DB, note, refuse, settings_of, within_limit
 
-router = APIRouter()
+router = APIRouter(tags=["open data"])
 _TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",

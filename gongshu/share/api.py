@@ -127,6 +127,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
             {"name": "requests", "description": "共享申请 share requests and their decisions"},
             {"name": "data", "description": "共享数据 granted data, paged"},
             {"name": "service", "description": "服务状态 service health"},
+            {"name": "open data", "description": "数据开放 released open datasets: CKAN API, downloads, applications"},
         ],
     )
     app.state.engine = engine
@@ -146,10 +147,9 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.add_exception_handler(Exception, _internal_error)
     app.include_router(router, prefix=PREFIX)
     # the open-data API (数据开放): downloads and 有条件开放 applications beside the sharing API,
-    # the CKAN Action API at CKAN's own paths; kept out of this OpenAPI document, which describes
-    # the sharing API (see docs/opening-api.md)
-    app.include_router(downloads.router, prefix=PREFIX, include_in_schema=False)
-    app.include_router(applications_api.router, prefix=PREFIX, include_in_schema=False)
+    # the CKAN Action API at CKAN's own paths (see docs/opening-api.md)
+    app.include_router(downloads.router, prefix=PREFIX)
+    app.include_router(applications_api.router, prefix=PREFIX)
     app.include_router(ckan.router)
     return app
 

@@ -35,6 +35,11 @@ def test_the_openapi_document_describes_the_service_in_chinese_and_english(clien
         "/api/v1/requests/{request_id}/approve",
         "/api/v1/requests/{request_id}/reject",
         "/api/v1/data/{department}/{resource}",
+        "/api/v1/open/download/{department}/{resource}/{file}",
+        "/api/v1/open/applications",
+        "/api/v1/open/applications/{application_id}/approve",
+        "/api/v1/open/applications/{application_id}/reject",
+        "/api/3/action/{action}",
     }
     schemes = doc["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"apiKey", "http"}
