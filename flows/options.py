@@ -9,7 +9,7 @@ import re
 from gongshu import clock
 from gongshu.runs import STAGES
 
-BUILT_STAGES: tuple[str, ...] = ("catalog", "collect", "cleanse", "share", "open")
+BUILT_STAGES: tuple[str, ...] = ("catalog", "collect", "cleanse", "share", "open", "scorecard")
 """The stages that have a flow so far, in pipeline order (flows/pipeline.py checks it)."""
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

@@ -19,6 +19,7 @@ from .collect import collect_flow
 from .common import finish, run_name
 from .open import open_flow
 from .options import BUILT_STAGES, check_period, check_stages
+from .scorecard import scorecard_flow
 from .share import share_flow
 
 STAGE_FLOWS: dict[str, Callable] = {
@@ -27,6 +28,7 @@ STAGE_FLOWS: dict[str, Callable] = {
     "cleanse": cleanse_flow,
     "share": share_flow,
     "open": open_flow,
+    "scorecard": scorecard_flow,
 }
 if tuple(STAGE_FLOWS) != BUILT_STAGES:
     raise RuntimeError("flows/options.py BUILT_STAGES must list the stage flows of STAGE_FLOWS, in order")
@@ -43,7 +45,10 @@ def pipeline_flow(
     stages: list[str] | None = None,
     period: str | None = None,
     run_id: str | None = None,
+    sample: bool = False,
 ):
+    """``period``: the month the scorecard stage ranks (default: last month); ``sample``: the run is
+    on demo data, so the scorecard says 示例数据."""
     run_id = run_id or new_run_id()
     chosen = check_stages(stages)
     period = check_period(period)
@@ -52,7 +57,9 @@ def pipeline_flow(
     stopped: dict[str, str] = {}  # dept.resource -> why a failed stage stops its later stages
     for stage in chosen:
         params: dict = {"catalogs": catalogs} if stage == "catalog" else {}
-        if stage not in ("catalog", "collect"):
+        if stage == "scorecard":  # last: it scores what the stages before it logged
+            params.update(period=period, sample=sample)
+        elif stage not in ("catalog", "collect"):
             params["blocked"] = dict(stopped)
         state = STAGE_FLOWS[stage](departments=departments, run_id=run_id, return_state=True, **params)
         stage_report = state.result(raise_on_failure=False)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from gongshu.runs import RunReport
+from gongshu.runs import Outcome, RunReport
+from gongshu.scorecard.charts import score
 from gongshu.settings import get_settings
 
 
@@ -45,6 +46,8 @@ def print_summary(report: RunReport, demo: bool = False) -> None:
                 bits += [f"{withdrawn} grant(s) withdrawn"] if withdrawn else []
                 bits += [f"{overdue} request(s) overdue"] if overdue else []
                 text += f" {', '.join(bits)}" if bits else ""
+            elif stage == "scorecard":
+                text = _scorecard_text(mine[0])
             elif stage != "catalog" and rows:
                 text += f" {sum(rows):,} rows"
             parts.append(text)
@@ -73,6 +76,8 @@ def print_summary(report: RunReport, demo: bool = False) -> None:
         "report": "run report",
         "report_json": "run report (copy)",
         "portal": "open-data portal",
+        "scorecard_site": "考核晾晒 site",
+        "scorecard_workbook": "考核晾晒 workbook (Excel)",
     }
     rows += [
         (labels.get(k, k), v) for k, v in report.outputs.items() if k != "period" and not k.startswith("feedback_")
@@ -91,6 +96,17 @@ def print_summary(report: RunReport, demo: bool = False) -> None:
             "\nbrowse the flow runs and artifacts in the Prefect UI:\n"
             f"  PREFECT_HOME={settings.prefect_home} .venv/bin/prefect server start  # then open http://127.0.0.1:4200"
         )
+
+
+def _scorecard_text(o: Outcome) -> str:
+    """'scorecard 2026-10 rank 3, 86.5 红榜', or 'scorecard 2026-10 unranked'."""
+    d = o.details
+    if o.status != "completed":
+        return f"scorecard {o.status}"
+    if d.get("total") is None:
+        return f"scorecard {d.get('period', '')} unranked"
+    marks = "".join(f" {m}" for m, on in (("红榜", d.get("red")), ("黑榜", d.get("black"))) if on)
+    return f"scorecard {d.get('period', '')} rank {d['rank']}, {score(d['total'])}{marks}"
 
 
 def display_width(text: str) -> int:

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     db_url: str | None = Field(None, description="platform database; default: SQLite under home")
     catalogs: Path = Field(Path("./catalogs"), description="folder of department catalog files")
     expectations: Path = Field(Path("./expectations"), description="folder of Great Expectations suites")
+    scorecard_config: Path = Field(
+        Path("scorecard.yaml"),
+        description="考核晾晒 configuration: weights, 红榜/黑榜 rules, the working-day calendar "
+        "(the default file missing: built-in weights, Monday–Friday)",
+    )
     source_retry_delays: list[float] = Field(
         [5.0, 20.0], description="seconds between retries of a source that failed transiently (timeout, 5xx)"
     )
@@ -32,6 +37,11 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8600",
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
         description="the address the sharing and open-data API is reached at, as printed in the portal's examples",
+    )
+    notify_webhook_url: str | None = Field(
+        None,
+        pattern=r"^https?://\S+$",
+        description="gate failures are POSTed here as JSON, one per resource (docs/operations.md)",
     )
     api_cursor_secret: str | None = Field(
         None,
@@ -52,6 +62,10 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def scorecards_dir(self) -> Path:
+        return self.home / "scorecards"
 
     @property
     def prefect_home(self) -> Path:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,6 @@ def test_validate_reports_errors_with_positions_and_exits_1(tmp_path):
 
 
 def test_bad_arguments_get_clear_errors():
-    out = gongshu("run", "--stages", "scorecard")
-    assert out.returncode == 2 and "not built yet" in out.stderr
     out = gongshu("run", "--stages", "colect")
     assert out.returncode == 2 and "unknown stage" in out.stderr
     out = gongshu("run", "--period", "2026-13")
@@ -111,3 +110,60 @@ def test_run_exits_1_when_a_catalog_fails(tmp_path, harness_api):
     failed = [r for r in report["resources"] if r["stages"]["catalog"]["status"] == "failed"]
     assert [r["department"] for r in failed] == ["empty"]
     assert "the file is empty" in failed[0]["stages"]["catalog"]["error"]
+
+
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (("run", "--as-of", "yesterday"), {}, "--as-of: 'yesterday' is not an ISO 8601 moment"),
+        (("run", "--as-of", "2026-02-30T10:00"), {}, "ISO 8601"),
+        (("scorecard", "--as-of", "2026-10-05 25:00"), {}, "--as-of"),
+        (("scorecard", "--period", "2026-1"), {}, "YYYY-MM"),
+        (("run", "--stages", "scorecard", "--period", "26-10"), {}, "YYYY-MM"),
+        (("run", "--stages", "scorecard"), {"GONGSHU_AS_OF": "soon"}, "GONGSHU_AS_OF: 'soon'"),
+    ],
+)
+def test_bad_moment_or_period_is_answered_at_once_without_prefect(args, env, message):
+    started = time.monotonic()
+    # a Prefect that cannot be reached: an answer that got that far would not be this one
+    out = gongshu(*args, env_extra={"PREFECT_API_URL": "http://127.0.0.1:9/api", **env}, timeout=30)
+    assert out.returncode == 2 and message in out.stderr, out.stderr
+    assert "Prefect" not in out.stdout + out.stderr
+    assert time.monotonic() - started < 8
+
+
+def local_days(stage: str) -> set[str]:
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from gongshu.store import models as m
+    from gongshu.store.db import get_engine, session_scope
+
+    with session_scope(get_engine()) as session:
+        started = session.scalars(sa.select(m.RunLog.started_at).where(m.RunLog.stage == stage)).all()
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    return {f"{(t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(shanghai):%Y-%m-%d}" for t in started}
+
+
+def test_run_as_of_records_that_moment_and_scorecard_prints_its_outputs(tmp_path, harness_api, gongshu_home):
+    report_path = tmp_path / "report.json"
+    out = gongshu(
+        "run", "--as-of", "2026-10-15T10:00", "-d", "scjgj", "-s", "catalog", "--report-json", str(report_path),
+        env_extra=harness_api,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "running as of 2026-10-15 10:00 (Asia/Shanghai)" in out.stdout
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["started_at"].startswith("2026-10-15T02:0")  # 10:0x in Beijing, kept in UTC
+    assert report["outputs"]["period"] == "2026-09"  # the month before the moment
+    assert local_days("catalog") == {"2026-10-15"}
+
+    out = gongshu("scorecard", "--period", "2026-10", "--as-of", "2026-11-02T09:00+08:00", env_extra=harness_api)
+    assert out.returncode == 0, out.stdout + out.stderr
+    folder = gongshu_home / "scorecards" / "2026-10"
+    tail = out.stdout[out.stdout.index("考核晾晒 2026-10:") :]
+    assert f"site      {folder / 'index.html'}" in tail and f"workbook  {folder / 'scorecard-2026-10.xlsx'}" in tail
+    assert (folder / "index.html").is_file() and (folder / "scorecard-2026-10.xlsx").is_file()
+    assert "scorecard 2026-10 rank 1" in out.stdout  # scjgj, the only department, in the summary
+    assert local_days("scorecard") == {"2026-11-02"}

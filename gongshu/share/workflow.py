@@ -3,7 +3,8 @@ list of its fields, with a purpose; the resource's 共享属性 decides what hap
 
   无条件共享  granted at once (the request is recorded, approved by the catalog);
   有条件共享  pending until the provider department approves or rejects it (a rejection gives a
-              reason), due within ``share_response_days`` working days;
+              reason), due within ``share_response_days`` working days: the holiday-aware
+              calendar of ``scorecard.yaml`` (放假 and 调休), the one the scorecard judges by;
   不予共享    refused at once, with the reason.
 
 Grants are per field; a revoked grant stops access at once. Nothing here trusts its caller: every
@@ -14,6 +15,8 @@ that is safe to show.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -21,6 +24,9 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..catalog.model import Resource
+from ..scorecard.config import load_config
+from ..scorecard.workdays import WorkCalendar
+from ..settings import get_settings
 from ..store import models as m
 from .keys import Principal
 
@@ -37,16 +43,26 @@ class Invalid(ValueError):
     """The request itself is wrong (an unknown field, no purpose, a decision already made)."""
 
 
-def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """``start`` plus ``days`` working days (Monday to Friday, Asia/Shanghai), at the end of that day.
-    Public holidays and the make-up working weekends (调休) are not known to the platform."""
-    day = start.astimezone(SHANGHAI).date()
-    left = days
-    while left:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=SHANGHAI).astimezone(dt.UTC)
+WEEKDAYS = WorkCalendar()
+"""Monday to Friday, no holidays."""
+
+
+def add_working_days(start: dt.datetime, days: int, calendar: WorkCalendar = WEEKDAYS) -> dt.datetime:
+    """``start`` plus ``days`` working days of ``calendar`` (Asia/Shanghai), at the end of that day;
+    the day of ``start`` never counts. The workflow passes :func:`work_calendar`."""
+    return calendar.add_working_days(start, days)
+
+
+def work_calendar() -> WorkCalendar:
+    """The platform's working days from ``settings.scorecard_config`` (read once per process and
+    file); Monday to Friday when that file does not exist. A file that is wrong raises its
+    ConfigError, naming the file and the key, rather than counting deadlines some other way."""
+    return _calendar_of(get_settings().scorecard_config.resolve())
+
+
+@lru_cache(maxsize=4)
+def _calendar_of(path: Path) -> WorkCalendar:
+    return load_config(path).work_calendar() if path.is_file() else WEEKDAYS
 
 
 def apply(
@@ -59,8 +75,10 @@ def apply(
     *,
     response_days: int = 5,
     now: dt.datetime | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> m.ShareRequest:
-    """Record a request of ``principal``'s department and decide it where the catalog decides."""
+    """Record a request of ``principal``'s department and decide it where the catalog decides.
+    ``calendar``: the working days a 有条件共享 request's due date counts (default: :func:`work_calendar`)."""
     if principal.department is None:
         raise Denied("only a department key can apply for data; an admin key reads no data")
     if principal.department == provider:
@@ -95,7 +113,7 @@ def apply(
         request.reason = "目录登记为无条件共享，自动批准"
     else:
         request.status = PENDING
-        request.due_at = add_working_days(now, response_days)
+        request.due_at = add_working_days(now, response_days, calendar or work_calendar())
     session.add(request)
     session.flush()
     if request.status == APPROVED:

@@ -58,6 +58,21 @@ def test_due_dates_count_working_days_in_shanghai(start, days, due_day):
     assert due.date() == due_day and due.time() == dt.time(23, 59, 59)
 
 
+def test_a_request_due_over_the_national_day_counts_the_holiday_calendar(engine, monkeypatch, tmp_path):
+    from gongshu.settings import reset_settings
+    from gongshu.share.workflow import WEEKDAYS, work_calendar
+
+    tuesday = dt.datetime(2026, 9, 29, 15, tzinfo=SHANGHAI)
+    with session_scope(engine) as session:  # the repo's scorecard.yaml: 10-1..7 off, Saturday 10-10 worked
+        holiday_aware = request(session, "firms", ["uscc"], now=tuesday, response_days=5)
+        weekdays = request(session, "firms", ["uscc"], now=tuesday, response_days=5, calendar=WEEKDAYS)
+        assert holiday_aware.due_at.astimezone(SHANGHAI) == dt.datetime(2026, 10, 12, 23, 59, 59, tzinfo=SHANGHAI)
+        assert weekdays.due_at.astimezone(SHANGHAI) == dt.datetime(2026, 10, 6, 23, 59, 59, tzinfo=SHANGHAI)
+    monkeypatch.setenv("GONGSHU_SCORECARD_CONFIG", str(tmp_path / "absent.yaml"))
+    reset_settings()
+    assert work_calendar() == WEEKDAYS  # no file: Monday to Friday
+
+
 def test_each_share_type_decides_the_request(engine):
     with session_scope(engine) as session:
         granted = request(session, "licenses", ["license_no", "holder"], now=WEDNESDAY)

@@ -1,0 +1,121 @@
+"""Tasks of the scorecard stage (考核晾晒): compute the period's scorecard, store and render it (site +
+workbook under ``$GONGSHU_HOME/scorecards/<period>/``), and publish it to the Prefect UI: the table
+artifact ``scorecard-<period>`` (the ranking) and a markdown artifact ``scorecard-<department>`` per
+department, whose versions are that department's history month by month."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from gongshu.cleanse.feedback import period_label
+from gongshu.scorecard.charts import score
+from gongshu.scorecard.compute import compute_scorecard
+from gongshu.scorecard.config import ScorecardConfig
+from gongshu.scorecard.model import DepartmentScore, Scorecard
+from gongshu.scorecard.publish import Published, publish
+from gongshu.scorecard.site import change, figure, marks, rank_move
+from gongshu.settings import get_settings
+from gongshu.store.db import get_engine
+
+from .naming import artifact_key
+
+FIXES_SHOWN = 20
+"""整改清单 items a department's markdown artifact lists; the rest are on its page of the site."""
+
+
+@task(name="compute-scorecard", task_run_name="compute-scorecard-{period}", cache_policy=NO_CACHE)
+def compute_one(period: str, config: ScorecardConfig, sample: bool = False) -> Scorecard:
+    return compute_scorecard(get_engine(), period, config, sample=sample)
+
+
+@task(name="publish-scorecard", task_run_name="publish-scorecard-{scorecard.period}", cache_policy=NO_CACHE)
+def publish_one(scorecard: Scorecard) -> Published:
+    """Store the scorecard and write its site and workbook; returns where they are."""
+    return publish(get_engine(), scorecard, get_settings().scorecards_dir / scorecard.period)
+
+
+def ranking_rows(card: Scorecard) -> list[dict]:
+    return [
+        {
+            "rank": d.rank if d.rank is not None else "未排名",
+            "department": d.department,
+            "name": d.name,
+            "total": score(d.total, "—"),
+            "change": change(d)[0],
+            "rank move": rank_move(d)[0],
+            "board": "、".join(marks(d)) or "-",
+            "share calls": d.usage.get("share_calls", "-"),
+            "downloads": d.usage.get("downloads", "-"),
+            "note": d.note or "",
+        }
+        for d in card.departments
+    ]
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def department_markdown(card: Scorecard, d: DepartmentScore, page: str | None = None) -> str:
+    """The department's month as the Prefect UI shows it: rank and total first, then each indicator,
+    then what to fix (the first :data:`FIXES_SHOWN`), then where its page is."""
+    ranked = sum(1 for x in card.departments if x.rank is not None)
+    sample = "（示例数据）" if card.sample else ""
+    lines = [f"# {d.name} · {period_label(card.period)}考核晾晒{sample}", ""]
+    if d.total is None:
+        lines.append(f"**未排名**：{d.note or '本期所有指标均不适用'}")
+    else:
+        board = "".join(f" · **{m}**" for m in marks(d))
+        lines.append(
+            f"**第 {d.rank} 名**（{ranked} 个部门排名） · 总分 **{score(d.total)}** · "
+            f"较上期：{change(d)[0]} · 名次变化：{rank_move(d)[0]}{board}"
+        )
+    lines += ["", "| 维度 | 指标 | 权重 | 得分 | 分子 | 分母 |", "|---|---|---:|---:|---:|---:|"]
+    for i in d.indicators:
+        lines.append(
+            f"| {_cell(i.dimension)} | {_cell(i.name)} | {score(i.weight)} | {score(i.value)} "
+            f"| {figure(i.numerator)} | {figure(i.denominator)} |"
+        )
+    fixes = [(i.name, fix) for i in d.indicators for fix in i.fixes]
+    lines += ["", f"## 整改清单（{len(fixes)} 项）", ""]
+    lines += [f"{n}. {_cell(name)}：{_cell(fix)}" for n, (name, fix) in enumerate(fixes[:FIXES_SHOWN], start=1)]
+    if len(fixes) > FIXES_SHOWN:
+        lines.append(f"\n另有 {len(fixes) - FIXES_SHOWN} 项，见部门页面。")
+    if not fixes:
+        lines.append("本期没有整改事项。")
+    if page:
+        lines += ["", f"部门页面（评分依据）：`{page}`"]
+    return "\n".join(lines) + "\n"
+
+
+@task(name="publish-scorecard-artifacts", task_run_name="scorecard-artifacts-{scorecard.period}", cache_policy=NO_CACHE)
+def publish_scorecard_artifacts(scorecard: Scorecard, published: Published | None = None) -> list[str]:
+    """The ranking as ``scorecard-<period>`` and each department as ``scorecard-<department>``;
+    returns the keys written."""
+    card = scorecard
+    ranked = [d for d in card.departments if d.rank is not None]
+    red = "、".join(d.name for d in card.departments if d.red) or "无"
+    black = "、".join(d.name for d in card.departments if d.black) or "无"
+    key = artifact_key("scorecard", card.period)
+    create_table_artifact(
+        table=ranking_rows(card),
+        key=key,
+        description=(
+            f"{period_label(card.period)}考核晾晒{'（示例数据）' if card.sample else ''}: "
+            f"{len(card.departments)} departments, {len(ranked)} ranked; 红榜 {red}; 黑榜 {black}"
+            + (f"; site {published.site}" if published else "")
+        ),
+    )
+    keys = [key]
+    for d in card.departments:
+        page = str(published.site.parent / "departments" / f"{d.department}.html") if published else None
+        dept_key = artifact_key("scorecard", d.department)
+        create_markdown_artifact(
+            markdown=department_markdown(card, d, page),
+            key=dept_key,
+            description=f"{d.name} {period_label(card.period)}考核晾晒: 总分 {score(d.total, '—')}",
+        )
+        keys.append(dept_key)
+    return keys
