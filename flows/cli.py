@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from gongshu import clock
+from gongshu.scorecard.workdays import SHANGHAI
 from gongshu.settings import get_settings, reset_settings
 
 app = typer.Typer(
@@ -36,6 +37,16 @@ Catalogs = Annotated[
 Departments = Annotated[list[str] | None, typer.Option("--department", "-d", help="only this department (repeatable)")]
 ReportJson = Annotated[Path | None, typer.Option("--report-json", help="also write the run report here")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect's log lines on the console")]
+Period = Annotated[str | None, typer.Option("--period", help="assessment month YYYY-MM (default: last month)")]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="MOMENT",
+        help="run as of this moment, ISO 8601 (e.g. 2026-10-05T10:00; no zone: Asia/Shanghai): every time "
+        f"recorded and the default period follow it (also ${clock.AS_OF_ENV})",
+    ),
+]
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -245,15 +256,77 @@ def run(
     stages: Annotated[
         list[str] | None, typer.Option("--stages", "-s", help="stages to run, repeatable or comma-separated")
     ] = None,
-    period: Annotated[
-        str | None, typer.Option("--period", help="assessment month YYYY-MM (default: last month)")
-    ] = None,
+    period: Period = None,
+    as_of: AsOf = None,
     report_json: ReportJson = None,
     verbose: Verbose = False,
 ) -> None:
     """Run the pipeline (the stages built so far) and write the run report."""
     chosen = [s.strip() for item in stages or [] for s in item.split(",") if s.strip()]
-    _run(catalogs, departments, chosen or None, period, report_json, verbose=verbose)
+    _run(catalogs, departments, chosen or None, period, report_json, verbose=verbose, as_of=as_of)
+
+
+@app.command("scorecard")
+def scorecard(
+    period: Period = None, as_of: AsOf = None, report_json: ReportJson = None, verbose: Verbose = False
+) -> None:
+    """考核晾晒: rank the departments for a month from what the platform logged (the scorecard stage,
+    as `gongshu run --stages scorecard`); prints where the site and the workbook are."""
+    _run(None, None, ["scorecard"], period, report_json, verbose=verbose, as_of=as_of, show_scorecard=True)
+
+
+@app.command("prune")
+def prune(
+    older_than: Annotated[str, typer.Option("--older-than", metavar="DURATION", help="e.g. 90d, 12w, 2y (h, d, w, y)")],
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="ods, history or prefect (repeatable; default: all three)"),
+    ] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="delete; without it nothing is deleted (dry run)")] = False,
+    report_json: ReportJson = None,
+) -> None:
+    """Retention: ODS batches already cleansed and superseded, run logs past the scorecard's needs, ended
+    Prefect flow runs, older than DURATION. A dry run unless --apply (docs/operations.md)."""
+    from gongshu.ops.prune import RetentionError, apply_prune, parse_duration, plan_prune
+    from gongshu.store.db import get_engine
+
+    scopes = [s.strip() for item in only or ["ods", "history", "prefect"] for s in item.split(",") if s.strip()]
+    unknown = [s for s in scopes if s not in ("ods", "history", "prefect")]
+    if unknown:
+        _fail(f"--only: {', '.join(unknown)} is not one of ods, history, prefect")
+    try:
+        delta = parse_duration(older_than)
+    except ValueError as exc:
+        _fail(f"--older-than: {exc}")
+    report: dict = {"older_than": older_than, "dry_run": not apply}
+    store_scopes = [s for s in scopes if s in ("ods", "history")]
+    if store_scopes:
+        engine = get_engine()
+        try:
+            plan = plan_prune(engine, delta, scope=store_scopes)
+        except RetentionError as exc:
+            _fail(str(exc))
+        for line in plan.describe():
+            typer.echo(line)
+        report["plan"] = plan.to_dict()
+        if apply:
+            result = apply_prune(engine, plan)
+            typer.echo(f"deleted: {json.dumps(result.deleted, ensure_ascii=False)}")
+            report["deleted"] = result.to_dict()
+    if "prefect" in scopes:
+        from gongshu.settings import configure_prefect_env
+
+        configure_prefect_env()
+        from tasks.prune_prefect import prune_flow_runs
+
+        runs = prune_flow_runs(delta, dry_run=not apply)
+        verb = "deleted" if apply else "would delete"
+        typer.echo(f"Prefect flow runs ended before {runs.cutoff:%Y-%m-%d %H:%M} UTC: {verb} {len(runs.flow_runs)}")
+        report["prefect"] = runs.to_dict()
+    if report_json:
+        report_json.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    if not apply:
+        typer.echo("dry run: nothing deleted; add --apply")
 
 
 @app.command("demo")
@@ -272,22 +345,27 @@ def _run(
     report_json: Path | None,
     demo: bool = False,
     verbose: bool = False,
+    *,
+    as_of: str | None = None,
+    show_scorecard: bool = False,
 ) -> None:
     from gongshu.catalog import discover
 
-    settings = get_settings()
-    folder = catalogs or settings.catalogs
-    if not folder.is_dir():
-        _fail(f"catalog folder {folder} does not exist (set --catalogs or GONGSHU_CATALOGS)")
-    if not discover([folder]):
-        _fail(f"no catalog files (*.yaml) in {folder}")
     from .options import check_period, check_stages
 
+    _set_clock(as_of)
     try:
         chosen = check_stages(stages)
         period = check_period(period)
     except ValueError as exc:
         _fail(str(exc))
+    settings = get_settings()
+    folder = catalogs or settings.catalogs
+    if "catalog" in chosen or departments:  # the later stages read the registered catalogs
+        if not folder.is_dir():
+            _fail(f"catalog folder {folder} does not exist (set --catalogs or GONGSHU_CATALOGS)")
+        if not discover([folder]):
+            _fail(f"no catalog files (*.yaml) in {folder}")
     if departments:
         from gongshu.catalog import load_catalog
 
@@ -317,6 +395,7 @@ def _run(
             stages=chosen,
             period=period,
             run_id=new_run_id(),
+            sample=demo,
             return_state=True,
         )
     report = state.result(raise_on_failure=False)
@@ -328,10 +407,32 @@ def _run(
     from .summary import print_summary
 
     print_summary(report, demo=demo)
+    if show_scorecard and "scorecard_site" in report.outputs:
+        typer.echo(f"\n考核晾晒 {period}:\n  site      {report.outputs['scorecard_site']}")
+        typer.echo(f"  workbook  {report.outputs['scorecard_workbook']}")
     if demo:
         share_demo(report)
     typer.echo(f"finished in {time.monotonic() - started:.1f} s")
     raise typer.Exit(1 if report.failed else 0)
+
+
+def _set_clock(as_of: str | None) -> None:
+    """Play the run as of ``as_of`` (or ``$GONGSHU_AS_OF``), for the whole process: the clock reads
+    the variable (its worker processes inherit it). A bad moment is answered before Prefect loads."""
+    if as_of is None:
+        env = os.environ.get(clock.AS_OF_ENV)
+        if env:
+            try:
+                clock.parse_moment(env)
+            except ValueError as exc:
+                _fail(f"{clock.AS_OF_ENV}: {exc}")
+        return
+    try:
+        moment = clock.parse_moment(as_of)
+    except ValueError as exc:
+        _fail(f"--as-of: {exc}")
+    os.environ[clock.AS_OF_ENV] = moment.isoformat()
+    typer.echo(f"running as of {moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M} (Asia/Shanghai)")
 
 
 def main() -> None:

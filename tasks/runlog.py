@@ -1,4 +1,5 @@
-"""Writing outcomes to ``run_log``: one task every stage's flow ends with."""
+"""Writing outcomes to ``run_log``, and raising the gate failures among them to the configured webhook:
+one task every stage's flow ends with."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from gongshu.ops.notify import notify_gate_failures
 from gongshu.runs import Outcome, record
+from gongshu.settings import get_settings
 from gongshu.store.db import session_scope
 
 
@@ -18,6 +21,11 @@ from gongshu.store.db import session_scope
     retry_delay_seconds=2,
 )
 def log_outcomes(run_id: str, stage: str, outcomes: list[Outcome]) -> int:
+    flow_run_id = str(flow_run.id) if flow_run.id else None
     with session_scope() as session:
-        record(session, run_id, outcomes, flow_run_id=str(flow_run.id) if flow_run.id else None)
+        record(session, run_id, outcomes, flow_run_id=flow_run_id)
+    # after the commit, and never raising: a receiver that is down must not fail the stage
+    notify_gate_failures(
+        outcomes, webhook_url=get_settings().notify_webhook_url, run_id=run_id, flow_run_id=flow_run_id
+    )
     return len(outcomes)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..catalog.model import Resource
+from ..ops.prune import is_pruned
 from ..quality import docs, gate
 from ..quality.suites import SuiteError, load_suite, suite_path
 from ..runs import Outcome, outcome_for
@@ -109,6 +110,12 @@ def cleanse_resource(
             if batch is None or (batch.department_key, batch.resource_key) != (department, resource.id):
                 return outcome(
                     "failed", error=f"batch {batch_id} is not a collected batch of {department}.{resource.id}"
+                )
+            if is_pruned(batch):
+                return outcome(
+                    "failed",
+                    error=f"batch {batch_id} of {department}.{resource.id} cannot be cleansed again: "
+                    "its ODS rows were deleted by retention (gongshu prune)",
                 )
             pending = [batch]
         else:

@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from gongshu.settings import reset_settings
 from gongshu.store import models as m
 from gongshu.store.db import get_engine, session_scope
 from tests.open.release_fixtures import assert_nothing_personal, id_number, sha256sums_verify
+from tests.ops.test_notify import Receiver
 
 from .test_share_flow import read_artifact
 
@@ -40,8 +42,12 @@ def plant(path: Path, row: int, column: str, text: str) -> None:
         writer.writerows(rows)
 
 
-def test_the_open_stage_releases_blocks_and_holds_back(tmp_path, gongshu_home):
+def test_the_open_stage_releases_blocks_and_holds_back(tmp_path, gongshu_home, monkeypatch):
     from flows.pipeline import pipeline_flow
+
+    receiver = Receiver().__enter__()  # the operators' webhook: told of the blocked release
+    monkeypatch.setenv("GONGSHU_NOTIFY_WEBHOOK_URL", receiver.url)
+    reset_settings()
 
     folder = tmp_path / "catalogs"
     folder.mkdir()
@@ -75,6 +81,13 @@ def test_the_open_stage_releases_blocks_and_holds_back(tmp_path, gongshu_home):
     assert "column 'authority' (审批机关) holds an unmasked ID number in 1 row(s)" in blocked.error
     assert "nothing has been released" in blocked.error and planted not in blocked.error
     assert not (gongshu_home / "open-restricted").exists()
+
+    receiver.__exit__(None, None, None)
+    told = [r["body"] for r in receiver.requests]
+    assert [(b["department"], b["resource"], b["stage"], b["gate"]) for b in told] == [
+        ("slj", "water_abstraction_permits", "open", "publish")
+    ]
+    assert planted not in str(told)
 
     penalty = opened["admin_penalty"]
     assert penalty.status == "completed" and "legal_rep_id" in penalty.details["dropped"]
