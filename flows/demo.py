@@ -162,3 +162,35 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path.resolve())
+
+
+def print_history(played: list, note: str | None = None) -> None:
+    """The demo's history (flows/demo_history.py): what each past month played and each department's
+    total month by month, labelled as sample data."""
+    if note:
+        typer.secho(f"\n演示历史 (demo history): {note}", fg="yellow")
+    if not played:
+        return
+    periods = [p.period for p in played]
+    typer.echo(
+        f"\n演示历史 (demo history, 示例数据 sample data, not a real assessment): {len(played)} months played "
+        "as of their own dates, so the scorecard's trends come from real runs"
+    )
+    for p in played:
+        if not p.run_ids:
+            typer.echo(f"  {p.period}  played earlier in this home")
+            continue
+        extra = [f"resubmitted by {', '.join(p.resubmitted)}"] if p.resubmitted else []
+        extra += [f"missing {', '.join(p.missing)}"] if p.missing else []
+        extra += [f"{len(p.failed)} stage(s) failed"] if p.failed else []
+        typer.echo(f"  {p.period}  run {p.played_at.astimezone(SHANGHAI):%m-%d %H:%M}  {'; '.join(extra)}")
+    departments = sorted({d for p in played for d in p.totals})
+    width = max((display_width(d) for d in departments), default=0)
+    typer.echo("  " + pad("总分", width) + "".join(f"  {p:>7}" for p in periods))
+    for d in departments:
+        totals = [p.totals.get(d) for p in played]
+        cells = "".join(f"  {t:7.1f}" if t is not None else f"  {'—':>7}" for t in totals)
+        known = [t for t in totals if t is not None]
+        change = known[-1] - known[0] if len(known) > 1 else 0.0
+        arrow = "  ↑" if change >= 1 else "  ↓" if change <= -1 else ("  →" if len(known) > 1 else "")
+        typer.echo(f"  {pad(d, width)}{cells}{arrow}")

@@ -577,3 +577,96 @@ def test_vectorised_check_characters_match_python_stdnum():
     checks = codes.id_check_matrix(digits)
     for row, check in zip(digits, checks, strict=True):
         assert chr(check) == ric.calc_check_digit("".join(map(str, row)) + "0")
+
+
+# ---- the demo's history -----------------------------------------------------------------------
+
+HISTORY = ["2026-08", "2026-09", "2026-10"]
+HISTORY_DEPTS = ["scjgj", "zhzfj", "hyj", "wjw", "rsj"]  # improving, worsening (one source missing), steady
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("history")
+    generate.generate_history(out, "2026-08..2026-10", departments=HISTORY_DEPTS)
+    return out
+
+
+def _issue_faults(entry: dict[str, Any]) -> int:
+    """Rejecting faults and warnings: what opens issues."""
+    return sum(f["count"] for code, f in entry["faults"].items() if code in REJECTING | WARNINGS)
+
+
+def _by_department(manifest: dict[str, Any]) -> dict[str, int]:
+    out: Counter[str] = Counter()
+    for key, entry in manifest["resources"].items():
+        out[key.split("/")[0]] += _issue_faults(entry)
+    return dict(out)
+
+
+def _manifest(root: Path, *parts: str) -> dict[str, Any]:
+    return json.loads(root.joinpath(*parts, "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_history_is_deterministic_and_leaves_the_committed_samples_alone(history, tmp_path):
+    generate.generate_history(tmp_path, HISTORY, departments=HISTORY_DEPTS)
+    files = sorted(p.relative_to(history) for p in history.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    for name in files:
+        assert (history / name).read_bytes() == (tmp_path / name).read_bytes(), name
+    assert {p.parts[0] for p in files} == {*HISTORY, "history.json"}
+    assert not (SAMPLES / "2026-08").exists()
+
+
+def test_history_faults_change_by_department_in_the_designed_direction(history, resources):
+    counts = [_by_department(_manifest(history, p)) for p in HISTORY]
+    for dept in ("scjgj", "wjw"):  # improving
+        assert counts[0][dept] > counts[1][dept] > counts[2][dept], (dept, counts)
+    for dept in ("zhzfj", "hyj"):  # worsening (zhzfj: per resource, one of them missing at the end)
+        assert counts[0][dept] < counts[1][dept], (dept, counts)
+    assert counts[1]["hyj"] < counts[2]["hyj"]
+    assert counts[0]["rsj"] == counts[1]["rsj"] == counts[2]["rsj"]  # steady
+    manifests = [_manifest(history, p) for p in HISTORY]
+    assert [m["missing"] for m in manifests] == [[], [], ["zhzfj/citizen_complaints"]]
+    assert not (history / "2026-10" / "zhzfj" / "citizen_complaints.csv").exists()
+    penalty = [_issue_faults(m["resources"]["zhzfj/admin_penalty"]) for m in manifests]
+    assert penalty == sorted(penalty) and penalty[0] < penalty[2]
+    # hyj ends past its clean gate (5 % by default): its batches fail, as a worsening department's do
+    last = manifests[2]["resources"]["hyj/fishing_vessels"]["expected"]
+    assert last["quarantined"] / last["rows_in"] > 0.05
+    # the same records every period: only the faults move
+    keys = []
+    for period, manifest in zip(HISTORY, manifests, strict=True):
+        entry = manifest["resources"]["scjgj/enterprise_registry"]
+        faulty = faulty_cells(entry)
+        rows = read_source(history / period, entry, resources["scjgj/enterprise_registry"])
+        keys.append({row["uscc"] for n, row in enumerate(rows, start=1) if (n, "uscc") not in faulty})
+    assert len(keys[0] & keys[1] & keys[2]) >= 0.9 * len(keys[0])
+
+
+def test_resubmissions_correct_a_growing_share_and_the_manifests_are_true(history, resources):
+    course = json.loads((history / "history.json").read_text(encoding="utf-8"))
+    assert course["departments"]["scjgj"]["trend"] == "improving"
+    assert course["resubmitted"] == {p: ["scjgj", "wjw"] for p in HISTORY}
+    corrected = []
+    for period in HISTORY:
+        first, fixed = _manifest(history, period), _manifest(history, period, "resubmitted")
+        assert set(fixed["resources"]) == {k for k in first["resources"] if k.split("/")[0] in ("scjgj", "wjw")}
+        before = sum(_issue_faults(first["resources"][k]) for k in fixed["resources"])
+        after = sum(_issue_faults(e) for e in fixed["resources"].values())
+        corrected.append((before - after) / before)
+        for key, entry in fixed["resources"].items():  # the same rows and duplicates, fewer faults
+            assert entry["rows"] == first["resources"][key]["rows"]
+            assert entry["faults"]["PK_DUPLICATE"] == first["resources"][key]["faults"]["PK_DUPLICATE"]
+        for root, manifest in ((history / period, first), (history / period / "resubmitted", fixed)):
+            for key, entry in manifest["resources"].items():
+                fields = {f["name"]: f for f in resources[key]["fields"]}
+                listed = faulty_cells(entry)
+                for number, row in enumerate(read_source(root, entry, resources[key]), start=1):
+                    for name, value in row.items():
+                        code = listed.get((number, name))
+                        if code is None:
+                            assert canonical(fields[name], value), (period, key, number, name, value)
+                        else:
+                            assert shows(code, fields[name], value), (period, key, number, name, code, value)
+    assert corrected[0] < corrected[1] < corrected[2] <= 1.0, corrected

@@ -11,6 +11,11 @@ Steps, all driven by one ``random.Random`` per resource:
    duplicate replaces, and never to a cell that already has a fault.
 
 So the expected figures are exact: rows in = loaded + quarantined + merged.
+
+A :class:`Variant` (the history mode, ``history.py``) keeps the clean rows of the base seed and
+places duplicates and faults from a stream of its own, with the rejecting faults, warnings and
+duplicates scaled, and optionally a share of the rejecting faults and warnings corrected (those
+cells hold their clean value: a department's resubmission after the feedback workbook).
 """
 
 from __future__ import annotations
@@ -91,16 +96,45 @@ def _check_clean(rows: list[Row], res: Resource) -> None:
                 raise ValueError(f"{res.key} row {i}: {f.name}={value!r} fails GB 11643")
 
 
-def _pick(rng: random.Random, candidates: list[int], count: int, what: str) -> list[int]:
+@dataclass(frozen=True)
+class Variant:
+    """One period's take on a resource: its own placement of faults, more or fewer of them."""
+
+    name: str
+    """Seeds the placement (e.g. the period, ``2026-09``)."""
+    scale: float = 1.0
+    """Multiplies the counts of rejecting faults, warnings and duplicates (capped by what fits)."""
+    corrected: float = 0.0
+    """Share of each rejecting fault's and warning's rows whose cell is corrected (clean again)."""
+
+
+SCALED = (*REJECTING, *WARNING, PK_DUPLICATE)
+
+
+def _planned(fault: Fault, rows: int, variant: Variant | None) -> int:
+    if variant is None or fault.code not in SCALED:
+        return fault.planned(rows)
+    base = fault.count if fault.count is not None else fault.rate * rows
+    return max(0, round(base * variant.scale))
+
+
+def _pick(rng: random.Random, candidates: list[int], count: int, what: str, cap: bool = False) -> list[int]:
+    if cap:
+        count = min(count, len(candidates))
     if len(candidates) < count:
         raise ValueError(f"{what}: {count} rows wanted, only {len(candidates)} can take it")
     return sorted(rng.sample(candidates, count))
 
 
-def build(spec: Spec, res: Resource, world: World, seed: int) -> tuple[Table, dict[str, Any]]:
+def build(
+    spec: Spec, res: Resource, world: World, seed: int, variant: Variant | None = None
+) -> tuple[Table, dict[str, Any]]:
     rng = random.Random(f"{seed}/{spec.key}")
     ctx = Context(rng, world, res)
     clean = spec.make(ctx, spec.rows)
+    if variant is not None:  # the same records, the faults placed anew
+        rng = ctx.rng = random.Random(f"{seed}/{variant.name}/{spec.key}")
+    cap = variant is not None
     keys = [tuple(row[k] for k in res.primary_key) for row in clean]
     if len(set(keys)) != len(keys):
         raise ValueError(f"{spec.key}: the clean rows repeat a primary key")
@@ -111,7 +145,11 @@ def build(spec: Spec, res: Resource, world: World, seed: int) -> tuple[Table, di
 
     # 2. duplicates, placed after their originals
     dup_fault = by_code.get(PK_DUPLICATE)
-    originals = _pick(rng, list(range(len(clean))), dup_fault.planned(len(clean)), spec.key) if dup_fault else []
+    originals = (
+        _pick(rng, list(range(len(clean))), _planned(dup_fault, len(clean), variant), spec.key, cap)
+        if dup_fault
+        else []
+    )
     placed: list[tuple[float, Row, int | None]] = [(float(i), row, None) for i, row in enumerate(clean)]
     for o in originals:
         copy = spec.update(ctx, dict(clean[o])) if spec.update else dict(clean[o])
@@ -141,12 +179,14 @@ def build(spec: Spec, res: Resource, world: World, seed: int) -> tuple[Table, di
             else:  # one rejecting fault or warning a row
                 pool = [r for r in free if r not in planted]
             pool = [r for r in pool if accepts(fault.code, f, rows[r - 1][f.name])]
-            chosen = _pick(rng, pool, fault.planned(len(clean)), f"{spec.key} {fault.code}")
+            chosen = _pick(rng, pool, _planned(fault, len(clean), variant), f"{spec.key} {fault.code}", cap)
             for r in chosen:
                 planted.setdefault(r, {})[f.name] = fault
             rows_of[fault.code] = chosen
 
-    # render, then put the faults in
+    corrected = _corrections(spec, seed, variant, rows_of)
+
+    # render, then put the faults in (a corrected cell is mutated too, then set back: the same draws)
     medium = spec.writer.medium
     out: list[Row] = []
     occurrences: dict[str, int] = {}
@@ -155,9 +195,24 @@ def build(spec: Spec, res: Resource, world: World, seed: int) -> tuple[Table, di
         for name, fault in planted.get(number, {}).items():
             i = occurrences[fault.code] = occurrences.get(fault.code, -1) + 1
             raw[name] = mutate(fault, res.field(name), row[name], medium, rng, i)
+            if (number, fault.code) in corrected:
+                raw[name] = render(row[name], res.field(name).kind, medium)
         out.append(raw)
 
-    return Table(res, out), _entry(spec, res, n, rows_of, dup_of)
+    left = {code: [r for r in chosen if (r, code) not in corrected] for code, chosen in rows_of.items()}
+    return Table(res, out), _entry(spec, res, n, left, dup_of)
+
+
+def _corrections(spec: Spec, seed: int, variant: Variant | None, rows_of: dict[str, list[int]]) -> set[tuple[int, str]]:
+    """(record number, code) of the rejecting faults and warnings a resubmission corrects."""
+    if variant is None or variant.corrected <= 0:
+        return set()
+    rng = random.Random(f"{seed}/{variant.name}/corrected/{spec.key}")
+    out = set()
+    for code, chosen in rows_of.items():
+        if code in REJECTING or code in WARNING:
+            out.update((r, code) for r in rng.sample(chosen, round(len(chosen) * min(variant.corrected, 1.0))))
+    return out
 
 
 def _entry(spec: Spec, res: Resource, n: int, rows_of: dict[str, list[int]], dup_of: dict[int, int]) -> dict[str, Any]:
