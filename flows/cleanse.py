@@ -53,7 +53,7 @@ def cleanse_flow(
             submitted.append(
                 (
                     (dept, res),
-                    cleanse_one.with_options(tags=["cleanse", f"dept:{dept}"]).submit(dept, res.id, res, run_id),
+                    cleanse_one.submit(dept, res.id, res, run_id),
                 )
             )
     for (dept, res), future in submitted:

@@ -30,9 +30,9 @@ def collect_flow(departments: list[str] | None = None, resources: list[str] | No
     jobs = [(c.department.id, res, c.path.parent) for c, res in selection]
     delays = get_settings().source_retry_delays
     futures = [
-        collect_one.with_options(
-            tags=["collect", f"dept:{dept}"], retries=len(delays), retry_delay_seconds=delays
-        ).submit(dept, res.id, res, folder, run_id)
+        collect_one.with_options(retries=len(delays), retry_delay_seconds=delays).submit(
+            dept, res.id, res, folder, run_id
+        )
         for dept, res, folder in jobs
     ]
     for (dept, res, _), future in zip(jobs, futures, strict=True):

@@ -1,4 +1,9 @@
-"""What every stage flow shares: run ids, run names, and ending Failed after all work is done."""
+"""What every stage flow shares: run ids, run names, and ending Failed after all work is done.
+
+Task runs are named for their stage, department and resource (``cleanse-scjgj.enterprise_registry``)
+and carry no tags: Prefect 3 asks its server for a tag concurrency slot before every tagged task run,
+limit or not (PrefectHQ/prefect#19367), and per-department tags made the whole pipeline of 100
+departments 2.3x slower (bench/pipeline_overhead.py). Deployments carry the stage tags."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ def open_flow(
                 )
             )
             continue
-        future = open_one.with_options(tags=["open", f"dept:{dept}"]).submit(dept, res.id, res, run_id)
+        future = open_one.submit(dept, res.id, res, run_id)
         submitted.append(((dept, res), future))
     for (dept, res), future in submitted:
         result = future.result(raise_on_failure=False)

@@ -46,7 +46,7 @@ def share_flow(
                 Outcome(STAGE, dept, res.id, "skipped", now, now, reason=f"stopped by an earlier stage: {why}")
             )
             continue
-        future = share_one.with_options(tags=["share", f"dept:{dept}"]).submit(dept, res.id, res, run_id)
+        future = share_one.submit(dept, res.id, res, run_id)
         submitted.append(((dept, res), future))
     for (dept, res), future in submitted:
         result = future.result(raise_on_failure=False)

@@ -24,17 +24,17 @@ def validate_catalogs(files: list[Path]) -> list[LoadedCatalog]:
     return validate_files(files)
 
 
-@task(name="register-department", task_run_name="register-{department}", cache_policy=NO_CACHE, tags=["catalog"])
+@task(name="register-department", task_run_name="register-{department}", cache_policy=NO_CACHE)
 def register_department(loaded: LoadedCatalog, department: str, run_id: str) -> CompileResult:
     return compile_catalog(loaded, get_engine(), run_id)
 
 
-@task(name="export-catalog", task_run_name="export-catalog", cache_policy=NO_CACHE, tags=["catalog"])
+@task(name="export-catalog", task_run_name="export-catalog", cache_policy=NO_CACHE)
 def export_catalog(out_dir: Path, departments: list[str] | None = None) -> dict[str, Path]:
     return write_exports(get_engine(), out_dir, departments)
 
 
-@task(name="generate-suites", task_run_name="suites-{department}", cache_policy=NO_CACHE, tags=["catalog"])
+@task(name="generate-suites", task_run_name="suites-{department}", cache_policy=NO_CACHE)
 def generate_suites(compiled: CompiledCatalog, department: str, out_dir: Path) -> list:
     return write_suites(compiled.catalog, out_dir)
 
