@@ -1,6 +1,7 @@
 # gongshu: two commands do all the set-up on a fresh machine.
 #   make demo   creates .venv, installs, runs the pipeline on the sample departments
 #   make test   creates .venv, installs the dev extras, runs the whole suite
+#   make serve  runs it as a service: Prefect server + UI, the deployments, a worker, the sharing API
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -14,7 +15,7 @@ PIP_FILTER := { grep -v "^WARNING: Location" || true; }
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint venv clean samples bench
+.PHONY: demo test lint venv clean samples bench serve
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -29,6 +30,10 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/gongshu demo
+
+# Ctrl-C or SIGTERM stops it all; SERVE_ARGS e.g. "--port 4300 --api-port 8700 --paused" (docs/runbook.md)
+serve: $(STAMP)
+	$(BIN)/gongshu serve $(SERVE_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
