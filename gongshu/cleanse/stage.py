@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ STAGE = "cleanse"
 STATUSES = ("loaded", "quarantined", "merged")
 LOADED, QUARANTINED, MERGED = 0, 1, 2  # codes into STATUSES
 STATUS = "_status"
+Standardise = Callable[[Resource, pa.Table], CleanedTable]
 # SQLite has one writer at a time: loads in this process take turns instead of waiting on its lock
 _sqlite_writer = threading.Lock()
 
@@ -96,9 +98,12 @@ def cleanse_resource(
     expectations_dir: Path,
     batch_id: str | None = None,
     results_home: Path | None = None,
+    standardise: Standardise | None = None,
 ) -> Outcome:
     """Cleanse the resource's pending batches (or, with ``batch_id``, that one batch again).
-    ``results_home``: keep the gate's latest GX results there, for ``gongshu quality docs``."""
+    ``results_home``: keep the gate's latest GX results there, for ``gongshu quality docs``.
+    ``standardise``: what stands in for :func:`standardise_table` (same result, computed elsewhere:
+    in chunks on a Dask cluster, see ``gongshu.cleanse.chunks``)."""
     started = clock.now()
 
     outcome = outcome_for(STAGE, department, resource.id, started)
@@ -146,7 +151,15 @@ def cleanse_resource(
     results: list[BatchResult] = []
     for batch in units:
         result = cleanse_batch(
-            engine, department, resource, batch, suite, run_id, full_snapshot=full_snapshot, superseded=superseded
+            engine,
+            department,
+            resource,
+            batch,
+            suite,
+            run_id,
+            full_snapshot=full_snapshot,
+            superseded=superseded,
+            standardise=standardise,
         )
         if results_home is not None and result.gate is not None:
             docs.save_results(results_home, department, resource.id, result.gate)
@@ -175,6 +188,7 @@ def cleanse_batch(
     *,
     full_snapshot: bool,
     superseded: list[m.CollectBatch] = (),  # type: ignore[assignment]
+    standardise: Standardise | None = None,
 ) -> BatchResult:
     started = clock.now()
     names = [f.name for f in resource.fields]
@@ -183,7 +197,7 @@ def cleanse_batch(
         raw = ods.read_batch(conn, department, resource.id, names, batch.id)
     result.rows_in = raw.num_rows
 
-    cleaned = standardise_table(resource, raw)
+    cleaned = (standardise or standardise_table)(resource, raw)
     status, keep = split(resource, cleaned)
     result.loaded = int((status == LOADED).sum())
     result.quarantined = int((status == QUARANTINED).sum())
