@@ -14,8 +14,6 @@ of ``GONGSHU_DASK_WORKERS`` processes (default 2) on this host for the length of
 
 from __future__ import annotations
 
-import os
-
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect_dask import DaskTaskRunner
@@ -25,6 +23,7 @@ from gongshu.cleanse.chunks import DEFAULT_CHUNK_ROWS
 from gongshu.cleanse.feedback_data import current_period
 from gongshu.cleanse.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
+from gongshu.settings import get_settings
 from tasks.chunked import cleanse_one_chunked
 from tasks.cleanse import publish_cleanse_artifact, write_feedback_one
 from tasks.runlog import log_outcomes
@@ -36,10 +35,11 @@ def dask_task_runner(address: str | None = None, workers: int | None = None) -> 
     """The scheduler at ``address`` (default ``GONGSHU_DASK_ADDRESS``), else a LocalCluster of
     ``workers`` single-threaded processes (default ``GONGSHU_DASK_WORKERS``, else 2), started with
     the flow run and stopped after it."""
-    address = address or os.environ.get("GONGSHU_DASK_ADDRESS") or None
+    settings = get_settings()
+    address = address or settings.dask_address
     if address:
         return DaskTaskRunner(address=address)
-    workers = workers or int(os.environ.get("GONGSHU_DASK_WORKERS") or 2)
+    workers = workers or settings.dask_workers
     return DaskTaskRunner(
         cluster_class="distributed.LocalCluster",
         cluster_kwargs={"n_workers": workers, "processes": True, "threads_per_worker": 1, "dashboard_address": None},

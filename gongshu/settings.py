@@ -43,6 +43,10 @@ class Settings(BaseSettings):
         pattern=r"^https?://\S+$",
         description="gate failures are POSTed here as JSON, one per resource (docs/operations.md)",
     )
+    dask_address: str | None = Field(
+        None, description="the Dask scheduler (tcp://host:8786) of the chunked cleanse; unset: a local cluster"
+    )
+    dask_workers: int = Field(2, ge=1, le=64, description="processes of the chunked cleanse's local Dask cluster")
     api_cursor_secret: str | None = Field(
         None,
         description="sharing API: secret sealing page cursors; unset, a random one per process "
