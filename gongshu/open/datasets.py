@@ -5,7 +5,9 @@ Read from the platform tables on every call, like the sharing API's catalog: a r
 turned 不予开放 a minute ago is gone from the very next answer, whatever releases it has. Where the
 release and the catalog disagree on the open type, the stricter one governs (a release written as
 有条件开放 is never served without an applicant's key because the catalog later said 无条件开放; its
-files sit outside the public portal anyway).
+files sit outside the public portal anyway). The portal (``published.py``) takes the same two rules
+from here, :func:`newest_standing` and :func:`effective_open_type`, so the pages and the API never
+disagree about which release is served and how.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class Dataset:
     @property
     def open_type(self) -> str:
         """The stricter of the release's and the catalog's open type."""
-        return CONDITIONAL if CONDITIONAL in (self.release.open_type, self.resource.open.type) else UNCONDITIONAL
+        return effective_open_type(self.release.open_type, self.resource.open.type) or CONDITIONAL
 
     @property
     def conditional(self) -> bool:
@@ -95,10 +97,19 @@ def split_name(name: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def _releases(session: Session, where: list[sa.ColumnElement[bool]]) -> dict[tuple[str, str], tuple[Release, Any]]:
-    """(department, resource) -> (newest release, first release time), among the releases ``where``."""
+def effective_open_type(released: str, declared: str) -> str | None:
+    """The open type a release is served under: the stricter of the release's and the catalog's
+    current one; None when either is 不予开放 (the dataset is not served at all)."""
+    if released not in OPENED or declared not in OPENED:
+        return None
+    return UNCONDITIONAL if released == declared == UNCONDITIONAL else CONDITIONAL
+
+
+def newest_standing(*where: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Per resource (among the releases ``where``), the newest version not withdrawn (``version``)
+    and when it was first released (``first``): what the API and the portal both serve."""
     r = m.OpenRelease
-    spans = (
+    return (
         sa.select(
             r.department_key,
             r.resource_key,
@@ -109,6 +120,12 @@ def _releases(session: Session, where: list[sa.ColumnElement[bool]]) -> dict[tup
         .group_by(r.department_key, r.resource_key)
         .subquery()
     )
+
+
+def _releases(session: Session, where: list[sa.ColumnElement[bool]]) -> dict[tuple[str, str], tuple[Release, Any]]:
+    """(department, resource) -> (newest release, first release time), among the releases ``where``."""
+    r = m.OpenRelease
+    spans = newest_standing(*where)
     rows = session.execute(
         sa.select(r, spans.c.first).join(
             spans,

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ..catalog.model import Department, Resource
 from ..store import models as m
-from .layout import CONDITIONAL, NOT_OPEN, UNCONDITIONAL, data_file
+from .datasets import effective_open_type, newest_standing
+from .layout import UNCONDITIONAL, data_file
 
 
 @dataclass(frozen=True)
@@ -99,13 +100,6 @@ def datastore_id(ds: Published) -> str:
     return data_file(ds.department.id, ds.resource.id, "csv")
 
 
-def effective_open_type(released: str, declared: str) -> str | None:
-    """The open type to show, or None when the dataset must not be shown at all."""
-    if NOT_OPEN in (released, declared):
-        return None
-    return UNCONDITIONAL if released == declared == UNCONDITIONAL else CONDITIONAL
-
-
 _FORMAT_NAMES = {"TEXT": "TXT"}
 
 
@@ -127,16 +121,7 @@ def _files(raw: dict[str, Any]) -> tuple[ReleasedFile, ...]:
 
 def latest_releases(engine: Engine, home: Path) -> list[Published]:
     """The latest release of every active, still-open resource, ordered by department then code."""
-    newest = (
-        select(
-            m.OpenRelease.department_key,
-            m.OpenRelease.resource_key,
-            func.max(m.OpenRelease.version).label("version"),
-        )
-        .where(m.OpenRelease.withdrawn_at.is_(None))
-        .group_by(m.OpenRelease.department_key, m.OpenRelease.resource_key)
-        .subquery()
-    )
+    newest = newest_standing()
     query = (
         select(m.OpenRelease, m.Resource, m.Department)
         .join(
