@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -19,6 +21,8 @@ import pytest  # noqa: E402
 
 from gongshu.settings import reset_settings  # noqa: E402
 from gongshu.store.db import dispose_engines  # noqa: E402
+
+from .browser import CHROMIUM  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("GONGSHU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -113,3 +117,21 @@ def sample_api_port():
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's chromium, headless, with a Chinese font (tests/browser.py runs it)."""
+    reason = None
+    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    elif (
+        shutil.which("fc-list")
+        and not subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip()
+    ):
+        reason = "no Chinese font installed: Chromium would draw empty boxes (apt-get install fonts-noto-cjk)"
+    if reason:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{reason}; GONGSHU_REQUIRE_SERVICES=1 requires it")
+        pytest.skip(reason)
+    return CHROMIUM

@@ -4,11 +4,7 @@ Chromium is installed, rendered headless (screenshots kept as test artifacts).""
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -21,11 +17,11 @@ from gongshu.open.portal import build_portal
 from gongshu.store import models as m
 from gongshu.store.db import get_engine
 
-from ..conftest import REPO, REQUIRE_SERVICES
+from ..browser import ARTIFACTS as BROWSER_ARTIFACTS
+from ..browser import run_chromium
 from .portal_fixtures import GENERATED_AT, Scenario, build_scenario
 
-CHROMIUM = os.environ.get("GONGSHU_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("GONGSHU_TEST_ARTIFACTS") or REPO / "var" / "test-artifacts") / "portal"
+ARTIFACTS = BROWSER_ARTIFACTS / "portal"
 
 
 class Tags(HTMLParser):
@@ -219,47 +215,8 @@ def test_an_empty_platform_gets_a_home_page_and_an_empty_catalog(gongshu_home):
 # --- rendered in headless Chromium ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    reason = None
-    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
-        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-    elif (
-        shutil.which("fc-list")
-        and not subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip()
-    ):
-        reason = "no Chinese font installed: Chromium would draw empty boxes (apt-get install fonts-noto-cjk)"
-    if reason:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"{reason}; GONGSHU_REQUIRE_SERVICES=1 requires it")
-        pytest.skip(reason)
-    return CHROMIUM
-
-
 def _chromium(binary: str, url: str, *args: str) -> str:
-    with tempfile.TemporaryDirectory(prefix="gongshu-chromium-") as profile:
-        done = subprocess.run(
-            [
-                binary,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--hide-scrollbars",
-                f"--user-data-dir={profile}",
-                "--window-size=1280,2000",
-                *args,
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
+    return run_chromium(binary, url, *args, size="1280,2000")  # the portal's pages are long
 
 
 def _visible_cards(dom: str) -> list[str]:

@@ -4,11 +4,7 @@ installed, rendered headless (screenshots and a printed PDF kept as test artifac
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,11 +13,11 @@ import pytest
 from gongshu.scorecard.charts import Bar, bar_chart, one_decimal, score, sparkline, trend_chart
 from gongshu.scorecard.site import lost_points, write_site
 
-from ..conftest import REPO, REQUIRE_SERVICES
+from ..browser import ARTIFACTS as BROWSER_ARTIFACTS
+from ..browser import run_chromium
 from .render_fixtures import GENERATED_AT, NAMES, history, large_scorecard, scorecard
 
-CHROMIUM = os.environ.get("GONGSHU_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("GONGSHU_TEST_ARTIFACTS") or REPO / "var" / "test-artifacts") / "scorecard"
+ARTIFACTS = BROWSER_ARTIFACTS / "scorecard"
 RANK_ORDER = ["scjgj", "gaj", "wjw", "qxj", "zjj", "tyj"]
 
 
@@ -203,54 +199,11 @@ def test_chart_helpers():
 # ---------------------------------------------------------------- in the browser
 
 
-@pytest.fixture
-def chromium() -> str:
-    reason = None
-    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
-        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-    elif (
-        shutil.which("fc-list")
-        and not subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip()
-    ):
-        reason = "no Chinese font installed: Chromium would draw empty boxes (apt-get install fonts-noto-cjk)"
-    if reason:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"{reason}; GONGSHU_REQUIRE_SERVICES=1 requires it")
-        pytest.skip(reason)
-    return CHROMIUM
-
-
-def _chromium(binary: str, url: str, *args: str, size: str = "1280,1800") -> str:
-    with tempfile.TemporaryDirectory(prefix="gongshu-chromium-") as profile:
-        done = subprocess.run(
-            [
-                binary,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--hide-scrollbars",
-                f"--user-data-dir={profile}",
-                f"--window-size={size}",
-                *args,
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
 def _shot(binary: str, page: Path, name: str, size: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / f"{name}.png"
     shot.unlink(missing_ok=True)
-    _chromium(binary, page.as_uri(), f"--screenshot={shot}", size=size)
+    run_chromium(binary, page.as_uri(), f"--screenshot={shot}", size=size)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 50_000, shot  # a page, not a blank
     return shot
@@ -258,7 +211,7 @@ def _shot(binary: str, page: Path, name: str, size: str) -> Path:
 
 def test_index_in_the_browser(tmp_path, chromium):
     index = write_site(scorecard(sample=True), history(), tmp_path / "b", generated_at=GENERATED_AT)
-    dom = _chromium(chromium, index.as_uri(), "--dump-dom")
+    dom = run_chromium(chromium, index.as_uri(), "--dump-dom")
     ids, names, totals = ranking(dom)
     assert ids == RANK_ORDER and names == [NAMES[d] for d in RANK_ORDER]
     assert totals[:5] == ["97.7", "86.8", "86.8", "74.6", "41.9"]
@@ -269,17 +222,17 @@ def test_index_in_the_browser(tmp_path, chromium):
     assert "示例数据" in dom
     _shot(chromium, index, "index", "1280,2600")
     big = write_site(large_scorecard(), history(), tmp_path / "big", generated_at=GENERATED_AT)
-    assert len(Tags(_chromium(chromium, big.as_uri(), "--dump-dom")).classed("rect", "bar")) == 40
+    assert len(Tags(run_chromium(chromium, big.as_uri(), "--dump-dom")).classed("rect", "bar")) == 40
     _shot(chromium, big, "index-40-departments", "1280,4200")
 
 
 def test_department_pages_in_the_browser(site, chromium):
     for dept, size in (("wjw", "1280,2500"), ("qxj", "1280,2500"), ("tyj", "1280,1400")):
         page = site.parent / "departments" / f"{dept}.html"
-        dom = _chromium(chromium, page.as_uri(), "--dump-dom")
+        dom = run_chromium(chromium, page.as_uri(), "--dump-dom")
         assert NAMES[dept] in dom and "整改清单" in dom
         _shot(chromium, page, f"department-{dept}", size)
-    dom = _chromium(chromium, (site.parent / "departments" / "wjw.html").as_uri(), "--dump-dom")
+    dom = run_chromium(chromium, (site.parent / "departments" / "wjw.html").as_uri(), "--dump-dom")
     assert "第 <b>2</b> 名" in dom
     assert len(Tags(dom).classed("polyline", "line")) == 2  # the department and the average
 
@@ -288,7 +241,7 @@ def test_print_version_is_a4_with_a_page_per_department(site, chromium):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pdf = ARTIFACTS / "print.pdf"
     pdf.unlink(missing_ok=True)
-    _chromium(chromium, (site.parent / "print.html").as_uri(), "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    run_chromium(chromium, (site.parent / "print.html").as_uri(), "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
     data = pdf.read_bytes()
     assert data[:5] == b"%PDF-"
     pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
