@@ -17,9 +17,7 @@ from ..store import models as m
 from .config import ScorecardConfig
 from .indicators import Context, Indicator, Result, mmdd, ratio, short
 from .model import Evidence
-from .workdays import Window, cycle_windows, local_day
-
-DAILY = ("实时", "每日")
+from .workdays import DAILY, Window, cycle_windows, local_day, missed_windows, window_labels
 
 
 def _success(status: str, rows_in: int | None) -> bool:
@@ -128,15 +126,12 @@ def collection_timeliness(ctx: Context) -> dict[str, Result]:
             _, windows = plan[(key, res.key)]
             if not windows:
                 continue
-            if res.update_cycle in DAILY:
-                missed = [w for w in windows if w.first not in days[(key, res.key)]]
-            else:
-                missed = [w for w in windows if (key, res.key) not in hits[w]]
+            missed = missed_windows(res.update_cycle, windows, days[(key, res.key)], hits, (key, res.key))
             due += len(windows)
             on_time += len(windows) - len(missed)
             text = f"{res.name}（{res.update_cycle}）：应归集 {len(windows)} 次，按时 {len(windows) - len(missed)} 次"
             if missed:
-                labels = "、".join(w.label for w in missed[:10]) + ("等" if len(missed) > 10 else "")
+                labels = window_labels(missed)
                 text += f"；未按时：{labels}"
                 fixes.append(
                     f"{res.name}（{res.key}）：按更新周期「{res.update_cycle}」归集，本期 {len(missed)} 个周期未归集"

@@ -20,10 +20,9 @@ from ..store import models as m
 from .config import ScorecardConfig
 from .indicators import Context, Indicator, ResInfo, Result, mmdd, ratio, short
 from .model import Evidence
-from .workdays import Window, cycle_windows, local_day
+from .workdays import DAILY, Window, cycle_windows, local_day, missed_windows, window_labels
 
 UNCHANGED = "unchanged since"
-DAILY = ("实时", "每日")
 
 
 def openable(res: ResInfo) -> bool:
@@ -165,15 +164,12 @@ def open_timeliness(ctx: Context) -> dict[str, Result]:
             _, ws = plan[(key, res.key)]
             if not ws:
                 continue
-            if res.update_cycle in DAILY:
-                missed = [w for w in ws if w.first not in days.get((key, res.key), set())]
-            else:
-                missed = [w for w in ws if (key, res.key) not in hits[w]]
+            missed = missed_windows(res.update_cycle, ws, days.get((key, res.key), set()), hits, (key, res.key))
             due += len(ws)
             on_time += len(ws) - len(missed)
             text = f"{res.name}（{res.update_cycle}）：应更新 {len(ws)} 次，按时 {len(ws) - len(missed)} 次"
             if missed:
-                labels = "、".join(w.label for w in missed[:10]) + ("等" if len(missed) > 10 else "")
+                labels = window_labels(missed)
                 text += f"；未按时：{labels}"
                 fixes.append(
                     f"{res.name}（{res.key}）：开放数据按更新周期「{res.update_cycle}」更新，本期 {len(missed)} 个周期"

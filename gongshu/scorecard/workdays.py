@@ -14,7 +14,7 @@ the two agree on every day that is not a holiday.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -94,6 +94,30 @@ class Window:
     def ends(self) -> dt.datetime:
         """Exclusive end (UTC): midnight after ``last`` in Asia/Shanghai."""
         return start_of_day(self.last + dt.timedelta(days=1))
+
+
+DAILY = ("实时", "每日")
+"""更新周期 whose windows are single working days: met by a success on that day."""
+
+
+def missed_windows(
+    cycle: str,
+    windows: Iterable[Window],
+    days: Collection[dt.date],
+    hits: Mapping[Window, Collection[tuple[str, str]]],
+    key: tuple[str, str],
+) -> list[Window]:
+    """The windows of resource ``key`` without a success inside: a daily cycle's by the days it
+    succeeded on (``days``), a longer cycle's by the resources that succeeded within each window
+    (``hits``). Both timeliness indicators (归集及时率, 开放更新及时率) count them so."""
+    if cycle in DAILY:
+        return [w for w in windows if w.first not in days]
+    return [w for w in windows if key not in hits[w]]
+
+
+def window_labels(windows: list[Window], most: int = 10) -> str:
+    """``9-1、9-2…等``: the first ``most`` labels, for evidence and 整改清单 texts."""
+    return "、".join(w.label for w in windows[:most]) + ("等" if len(windows) > most else "")
 
 
 def month_days(period: str) -> tuple[dt.date, dt.date]:
