@@ -7,29 +7,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from gongshu import clock
 from gongshu.catalog import discover
 from gongshu.catalog.stage import STAGE, select
 from gongshu.runs import RunReport, new_run_id
 from gongshu.settings import get_settings
-from tasks.catalog import (
-    export_catalog,
-    generate_suites,
-    publish_artifacts,
-    register_department,
-    validate_catalogs,
-)
+from tasks.catalog import compile_department, export_catalog, publish_artifacts, validate_catalogs
 from tasks.runlog import log_outcomes
 
-from .common import finish, run_name
+from .common import finish, run_name, task_runner
 
 
 @flow(
     name="catalog",
     flow_run_name=lambda: run_name("catalog"),
-    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    task_runner=task_runner(),
     description="目录编制: validate, register, export the catalog and generate expectation suites",
 )
 def catalog_flow(
@@ -48,18 +42,19 @@ def catalog_flow(
             raise ValueError(f"no catalog file declares department(s) {', '.join(unknown)}")
 
     futures = [
-        register_department.submit(item, department=item.department_id or item.path.stem, run_id=run_id)
+        compile_department.submit(
+            quote(item),
+            department=item.department_id or item.path.stem,
+            run_id=run_id,
+            suites_dir=settings.expectations,
+        )
         for item in loaded
     ]
     results = [f.result() for f in futures]
     compiled = [r.compiled for r in results if r.compiled is not None]
-    follow_up = [
-        generate_suites.submit(c, department=c.department.id, out_dir=settings.expectations) for c in compiled
-    ] + [publish_artifacts.submit(c, department=c.department.id) for c in compiled]
-    for f in follow_up:
-        f.result()
     report.outcomes = [o for r in results for o in r.outcomes]
-    log_outcomes(run_id, STAGE, report.outcomes)
+    log_outcomes(run_id, STAGE, quote(report.outcomes))
+    publish_artifacts(quote(compiled))
     exports = export_catalog(settings.exports_dir)  # the 目录 is always the whole registered catalog
     report.outputs.update({name: str(path) for name, path in exports.items()})
     report.outputs["expectations"] = str(settings.expectations)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from prefect import flow
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 from prefect_dask import DaskTaskRunner
 
 from gongshu import clock
@@ -25,7 +26,7 @@ from gongshu.cleanse.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
 from gongshu.settings import get_settings
 from tasks.chunked import cleanse_one_chunked
-from tasks.cleanse import publish_cleanse_artifact, write_feedback_one
+from tasks.cleanse import publish_cleanse_artifacts, write_feedback_one
 from tasks.runlog import log_outcomes
 
 from .common import finish, selected
@@ -87,7 +88,7 @@ def cleanse_chunked_flow(
             )
     if any(o.status in ("completed", "failed") for o in report.outcomes):
         report.outputs[f"feedback_{department}"] = write_feedback_one(department, catalog.catalog, current_period())
-    log_outcomes(run_id, STAGE, report.outcomes)
-    publish_cleanse_artifact(report.outcomes)
+    log_outcomes(run_id, STAGE, quote(report.outcomes))
+    publish_cleanse_artifacts(report.outcomes)
     report.finished_at = clock.now()
     return finish(STAGE, report)

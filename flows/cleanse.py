@@ -6,22 +6,22 @@ ends Failed listing what failed and why."""
 from __future__ import annotations
 
 from prefect import flow
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from gongshu import clock
 from gongshu.cleanse.feedback_data import current_period
 from gongshu.cleanse.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
-from tasks.cleanse import cleanse_one, publish_cleanse_artifact, write_feedback_one
+from tasks.cleanse import cleanse_one, publish_cleanse_artifacts, write_feedback_one
 from tasks.runlog import log_outcomes
 
-from .common import finish, run_name, selected
+from .common import finish, run_name, selected, task_runner
 
 
 @flow(
     name="cleanse",
     flow_run_name=lambda: run_name("cleanse"),
-    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    task_runner=task_runner(),
     description="数据治理: standardise, quarantine and de-duplicate new batches into DWD tables behind the clean gate",
 )
 def cleanse_flow(
@@ -53,7 +53,7 @@ def cleanse_flow(
             submitted.append(
                 (
                     (dept, res),
-                    cleanse_one.submit(dept, res.id, res, run_id),
+                    cleanse_one.submit(dept, res.id, quote(res), run_id),
                 )
             )
     for (dept, res), future in submitted:
@@ -69,7 +69,7 @@ def cleanse_flow(
     period = current_period()
     cleansed = {o.department for o in report.outcomes if o.status in ("completed", "failed")}
     feedback = [
-        (c.department.id, write_feedback_one.submit(c.department.id, c.catalog, period))
+        (c.department.id, write_feedback_one.submit(c.department.id, quote(c.catalog), period))
         for c in catalogs
         if c.department.id in cleansed
     ]
@@ -82,7 +82,7 @@ def cleanse_flow(
             report.outcomes.append(
                 Outcome(STAGE, dept, None, "failed", now, now, error=f"the feedback workbook was not written: {path!r}")
             )
-    log_outcomes(run_id, STAGE, report.outcomes)
-    publish_cleanse_artifact(report.outcomes)
+    log_outcomes(run_id, STAGE, quote(report.outcomes))
+    publish_cleanse_artifacts(quote(report.outcomes))
     report.finished_at = clock.now()
     return finish(STAGE, report)

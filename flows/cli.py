@@ -425,6 +425,7 @@ def _run(
     if not os.environ.get("PREFECT_API_URL"):
         typer.echo("starting Prefect's temporary local server (10-20 s; set PREFECT_API_URL to use a running one)")
     started = time.monotonic()
+    from .common import local_runs
     from .demo import print_history, sample_api, share_demo
     from .pipeline import pipeline_flow
 
@@ -433,8 +434,9 @@ def _run(
         from .demo_history import play_demo_history
 
         typer.echo("playing three past months of sample runs for the scorecard's history (the first time: ~3 min)")
-        history = play_demo_history(settings)
-    with sample_api(folder.resolve().parent / "samples") if demo else nullcontext():
+        with local_runs():
+            history = play_demo_history(settings)
+    with sample_api(folder.resolve().parent / "samples") if demo else nullcontext(), local_runs():
         state = pipeline_flow(
             catalogs=str(folder),
             departments=departments,

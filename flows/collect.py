@@ -5,7 +5,7 @@ never stops the others; the flow ends Failed listing what failed and why."""
 from __future__ import annotations
 
 from prefect import flow
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from gongshu import clock
 from gongshu.collect.stage import STAGE
@@ -14,13 +14,13 @@ from gongshu.settings import get_settings
 from tasks.collect import collect_one, publish_collect_artifact
 from tasks.runlog import log_outcomes
 
-from .common import finish, run_name, selected
+from .common import finish, run_name, selected, task_runner
 
 
 @flow(
     name="collect",
     flow_run_name=lambda: run_name("collect"),
-    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    task_runner=task_runner(get_settings().collect_threads),
     description="数据归集: collect every resource's source into its ODS table behind the raw gate",
 )
 def collect_flow(departments: list[str] | None = None, resources: list[str] | None = None, run_id: str | None = None):
@@ -31,7 +31,7 @@ def collect_flow(departments: list[str] | None = None, resources: list[str] | No
     delays = get_settings().source_retry_delays
     futures = [
         collect_one.with_options(retries=len(delays), retry_delay_seconds=delays).submit(
-            dept, res.id, res, folder, run_id
+            dept, res.id, quote(res), folder, run_id
         )
         for dept, res, folder in jobs
     ]
@@ -56,7 +56,7 @@ def collect_flow(departments: list[str] | None = None, resources: list[str] | No
                     ),
                 )
             )
-    log_outcomes(run_id, STAGE, report.outcomes)
-    publish_collect_artifact(report.outcomes)
+    log_outcomes(run_id, STAGE, quote(report.outcomes))
+    publish_collect_artifact(quote(report.outcomes))
     report.finished_at = clock.now()
     return finish(STAGE, report)

@@ -7,14 +7,40 @@ departments 2.3x slower (bench/pipeline_overhead.py). Deployments carry the stag
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from prefect.runtime import flow_run
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 from prefect.states import Completed, Failed, State
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from gongshu.catalog.compiled import CompiledCatalog
 from gongshu.catalog.model import Resource
 from gongshu.catalog.registry import registered
 from gongshu.runs import RunReport
+from gongshu.settings import get_settings
 from gongshu.store.db import get_engine, session_scope
+
+
+@contextmanager
+def local_runs() -> Iterator[None]:
+    """Runs started in this process: against Prefect's temporary server (no PREFECT_API_URL), without
+    flow-run heartbeats. A heartbeat lets a standing server mark a run whose process died as crashed;
+    the temporary server dies with the process, so nothing would read them, and each flow run's end
+    waits for its heartbeat thread's one-second sleep (7 flow runs in a pipeline). Against a standing
+    server (`make serve`, PREFECT_API_URL) nothing changes."""
+    if get_current_settings().api.url:
+        yield
+        return
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+def task_runner(threads: int | None = None) -> ThreadPoolTaskRunner:
+    """A stage flow's task runner: ``threads`` task runs at once (default ``GONGSHU_TASK_THREADS``),
+    read when the flows are imported (a worker's process imports them for each run)."""
+    return ThreadPoolTaskRunner(max_workers=threads or get_settings().task_threads)
 
 
 def run_name(stage: str) -> str:

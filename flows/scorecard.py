@@ -11,6 +11,7 @@ import datetime as dt
 
 from prefect import flow
 from prefect.states import State
+from prefect.utilities.annotations import quote
 
 from gongshu import clock
 from gongshu.runs import Outcome, RunReport, new_run_id
@@ -78,7 +79,7 @@ def scorecard_flow(
         for d in card.departments
         if not departments or d.department in departments
     ]
-    log_outcomes(run_id, STAGE, report.outcomes)
+    log_outcomes(run_id, STAGE, quote(report.outcomes))
     publish_scorecard_artifacts(card, published)
     report.outputs["scorecard_site"] = str(published.site)
     report.outputs["scorecard_workbook"] = str(published.workbook)

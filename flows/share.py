@@ -1,27 +1,28 @@
 """The share flow (数据共享), run after cleansing: every registered resource's sharing brought in line
-with its catalog, one task run per resource (what became shareable is served by the sharing API,
+with its catalog, one task run per department (what became shareable is served by the sharing API,
 grants on what became 不予共享 are withdrawn), then the summary and the overdue requests as
 artifacts. One resource failing never stops the others; the flow ends Failed listing what failed."""
 
 from __future__ import annotations
 
 from prefect import flow
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from gongshu import clock
+from gongshu.catalog.model import Resource
 from gongshu.runs import Outcome, RunReport, new_run_id
 from gongshu.share.stage import STAGE
 from gongshu.share.workflow import NEVER
 from tasks.runlog import log_outcomes
-from tasks.share import publish_share_artifacts, share_one
+from tasks.share import publish_share_artifacts, share_department
 
-from .common import finish, run_name, selected
+from .common import finish, run_name, selected, task_runner
 
 
 @flow(
     name="share",
     flow_run_name=lambda: run_name("share"),
-    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    task_runner=task_runner(),
     description="数据共享: serve what the catalogs share, withdraw grants on 不予共享, list overdue requests",
 )
 def share_flow(
@@ -36,7 +37,7 @@ def share_flow(
     blocked = blocked or {}
     report = RunReport(run_id=run_id, started_at=clock.now())
     _, selection = selected("share", departments, resources)
-    submitted = []
+    shared: dict[str, list[Resource]] = {}
     for c, res in selection:
         dept = c.department.id
         why = blocked.get(f"{dept}.{res.id}")
@@ -46,18 +47,18 @@ def share_flow(
                 Outcome(STAGE, dept, res.id, "skipped", now, now, reason=f"stopped by an earlier stage: {why}")
             )
             continue
-        future = share_one.submit(dept, res.id, res, run_id)
-        submitted.append(((dept, res), future))
-    for (dept, res), future in submitted:
+        shared.setdefault(dept, []).append(res)
+    submitted = [(dept, res, share_department.submit(dept, quote(res), run_id)) for dept, res in shared.items()]
+    for dept, res, future in submitted:
         result = future.result(raise_on_failure=False)
-        if isinstance(result, Outcome):
-            report.outcomes.append(result)
-        else:  # a defect: the resource fails, the others go on
+        if isinstance(result, list):
+            report.outcomes += result
+        else:  # the task itself crashed: the department's resources fail, the others go on
             now = clock.now()
-            report.outcomes.append(
-                Outcome(STAGE, dept, res.id, "failed", now, now, error=f"sharing crashed: {result!r}")
-            )
-    log_outcomes(run_id, STAGE, report.outcomes)
-    publish_share_artifacts(report.outcomes, departments)
+            report.outcomes += [
+                Outcome(STAGE, dept, r.id, "failed", now, now, error=f"sharing crashed: {result!r}") for r in res
+            ]
+    log_outcomes(run_id, STAGE, quote(report.outcomes))
+    publish_share_artifacts(quote(report.outcomes), departments)
     report.finished_at = clock.now()
     return finish(STAGE, report)

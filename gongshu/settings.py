@@ -46,6 +46,21 @@ class Settings(BaseSettings):
     dask_address: str | None = Field(
         None, description="the Dask scheduler (tcp://host:8786) of the chunked cleanse; unset: a local cluster"
     )
+    task_threads: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description=(
+            "task runs the catalog, cleanse, share and open flows run at once, in threads of one process: their "
+            "work holds the GIL, so on 2 cores more threads only contend (scale out with worker processes)"
+        ),
+    )
+    collect_threads: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="task runs the collect flow runs at once: collection mostly waits on the sources",
+    )
     dask_workers: int = Field(2, ge=1, le=64, description="processes of the chunked cleanse's local Dask cluster")
     api_cursor_secret: str | None = Field(
         None,
@@ -97,6 +112,11 @@ def configure_prefect_env(settings: Settings | None = None) -> None:
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
         # a first start migrates a fresh Prefect database: ~20 s on 2 cores, Prefect's default limit
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+        # Prefect's temporary server is `python -m uvicorn` in a child process, which reads UVICORN_*:
+        # no per-message deflate on its loopback websocket, where compressing each of a run's events
+        # (three per task run) only spends CPU (2.5 s of it for 1,400 task runs, bench/pipeline_overhead.py).
+        # A standing `prefect server start` runs uvicorn in-process and ignores this.
+        "UVICORN_WS_PER_MESSAGE_DEFLATE": "false",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)

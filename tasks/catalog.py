@@ -1,5 +1,11 @@
-"""Tasks of the catalog stage: load and validate, register one department, export, generate suites,
-and publish the department's artifacts to the Prefect UI."""
+"""Tasks of the catalog stage: load and validate, compile one department (register it and write its
+expectation suites), export, and publish the stage's artifacts to the Prefect UI.
+
+The artifacts are two for the whole run, not two per department: ``catalog-resources`` (a row per
+resource: code, attributes, completeness, what metadata is missing) and ``catalog-changes`` (the
+diff of every department whose catalog got a new version). With a hundred departments, per-department
+artifacts were two hundred entries to page through in the flow run, and each is a round trip to
+Prefect's server (bench/pipeline_overhead.py)."""
 
 from __future__ import annotations
 
@@ -24,9 +30,13 @@ def validate_catalogs(files: list[Path]) -> list[LoadedCatalog]:
     return validate_files(files)
 
 
-@task(name="register-department", task_run_name="register-{department}", cache_policy=NO_CACHE)
-def register_department(loaded: LoadedCatalog, department: str, run_id: str) -> CompileResult:
-    return compile_catalog(loaded, get_engine(), run_id)
+@task(name="compile-department", task_run_name="catalog-{department}", cache_policy=NO_CACHE)
+def compile_department(loaded: LoadedCatalog, department: str, run_id: str, suites_dir: Path) -> CompileResult:
+    """Register the department's catalog, then regenerate its expectation suites (when it registered)."""
+    result = compile_catalog(loaded, get_engine(), run_id)
+    if result.compiled is not None:
+        write_suites(result.compiled.catalog, suites_dir)
+    return result
 
 
 @task(name="export-catalog", task_run_name="export-catalog", cache_policy=NO_CACHE)
@@ -34,15 +44,11 @@ def export_catalog(out_dir: Path, departments: list[str] | None = None) -> dict[
     return write_exports(get_engine(), out_dir, departments)
 
 
-@task(name="generate-suites", task_run_name="suites-{department}", cache_policy=NO_CACHE)
-def generate_suites(compiled: CompiledCatalog, department: str, out_dir: Path) -> list:
-    return write_suites(compiled.catalog, out_dir)
-
-
-@task(name="publish-catalog-artifacts", task_run_name="artifacts-{department}", cache_policy=NO_CACHE)
-def publish_artifacts(compiled: CompiledCatalog, department: str) -> None:
+@task(name="publish-catalog-artifacts", task_run_name="catalog-artifacts", cache_policy=NO_CACHE)
+def publish_artifacts(compiled: list[CompiledCatalog]) -> None:
     rows = [
         {
+            "department": c.department.id,
             "code": r.code,
             "resource": r.resource.id,
             "name": r.resource.name,
@@ -54,16 +60,31 @@ def publish_artifacts(compiled: CompiledCatalog, department: str) -> None:
             "completeness": r.completeness.score,
             "missing metadata": r.completeness.explain() or "-",
         }
-        for r in compiled.resources
+        for c in compiled
+        for r in c.resources
     ]
-    dept = compiled.department
+    incomplete = sum(1 for row in rows if row["missing metadata"] != "-")
     create_table_artifact(
         table=rows,
-        key=artifact_key("catalog", dept.id),
-        description=f"{dept.name} ({dept.id}): {len(rows)} resources, completeness {compiled.completeness}",
+        key=artifact_key("catalog-resources"),
+        description=(
+            f"信息资源目录: {len(compiled)} department(s), {len(rows)} resources, {incomplete} missing metadata; "
+            + ", ".join(f"{c.department.id} {c.completeness}" for c in compiled[:20])
+            + (" …" if len(compiled) > 20 else "")
+        ),
     )
+    changed = [c for c in compiled if c.new_version]
     create_markdown_artifact(
-        markdown=render_markdown(dept.id, compiled.version, compiled.diff),
-        key=artifact_key("catalog-diff", dept.id),
-        description=f"catalog version {compiled.version} of {dept.id}",
+        markdown=(
+            "\n".join(render_markdown(c.department.id, c.version, c.diff) for c in changed)
+            if changed
+            else "No department's catalog changed in this run.\n"
+        ),
+        key=artifact_key("catalog-changes"),
+        description=(
+            f"new catalog versions: {', '.join(f'{c.department.id} v{c.version}' for c in changed[:20])}"
+            + (f" and {len(changed) - 20} more" if len(changed) > 20 else "")
+            if changed
+            else "no catalog changed"
+        ),
     )

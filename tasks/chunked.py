@@ -27,8 +27,6 @@ from gongshu.runs import Outcome
 from gongshu.settings import get_settings
 from gongshu.store.db import get_engine
 
-from .cleanse import _gate_artifact
-
 
 @dataclass
 class ChunkResult:
@@ -84,6 +82,4 @@ def cleanse_one_chunked(department: str, resource_id: str, resource: Resource, r
     )
     if placed:
         outcome.details["chunks"] = placed
-    if "gate" in outcome.details:
-        _gate_artifact(department, resource, outcome)
     return outcome

@@ -1,5 +1,7 @@
 """Tasks of the cleansing stage: one task run per resource, one per department's feedback
-workbook, and the gate results as table artifacts in the Prefect UI."""
+workbook, and the results as two table artifacts for the Prefect UI: the summary and the clean
+gate's checks that did not pass (one table for the run, not one per resource: with hundreds of
+resources the per-resource tables were pages of "passed" and a round trip to the server each)."""
 
 from __future__ import annotations
 
@@ -20,36 +22,8 @@ from .naming import artifact_key
 @task(name="cleanse-resource", task_run_name="cleanse-{department}.{resource_id}", cache_policy=NO_CACHE)
 def cleanse_one(department: str, resource_id: str, resource: Resource, run_id: str) -> Outcome:
     settings = get_settings()
-    outcome = cleanse_resource(
+    return cleanse_resource(
         get_engine(), department, resource, run_id, expectations_dir=settings.expectations, results_home=settings.home
-    )
-    if "gate" in outcome.details:
-        _gate_artifact(department, resource, outcome)
-    return outcome
-
-
-def _gate_artifact(department: str, resource: Resource, outcome: Outcome) -> None:
-    d = outcome.details
-    checks = d.get("gate", {}).get("checks", [])
-    rows = [
-        {
-            "rule": c["rule"],
-            "column": c.get("column") or "-",
-            "severity": c["severity"],
-            "result": "passed" if c["success"] else "FAILED",
-            "unexpected rows": c.get("unexpected_count") if c.get("unexpected_count") is not None else "-",
-        }
-        for c in checks
-    ]
-    passed = d["gate"].get("passed")
-    create_table_artifact(
-        table=rows,
-        key=artifact_key(f"clean-gate-{department}-{resource.id}"),
-        description=(
-            f"清洗质量门禁 {resource.name} ({department}.{resource.id}): {'通过' if passed else '未通过'}; "
-            f"{outcome.rows_in or 0} in, {outcome.rows_out or 0} loaded, {d.get('rows_quarantined', 0)} quarantined, "
-            f"{d.get('rows_merged', 0)} merged"
-        ),
     )
 
 
@@ -59,8 +33,29 @@ def write_feedback_one(department: str, catalog: Catalog, period: str) -> str:
         return str(write_department_feedback(session, catalog, period, get_settings().home))
 
 
-@task(name="publish-cleanse-artifact", task_run_name="cleanse-artifact", cache_policy=NO_CACHE)
-def publish_cleanse_artifact(outcomes: list[Outcome]) -> None:
+def _gate_rows(outcomes: list[Outcome]) -> list[dict]:
+    """A row per clean-gate check that did not pass, resource by resource (the passed ones are the
+    summary's ``gate: passed``)."""
+    return [
+        {
+            "department": o.department,
+            "resource": o.resource,
+            "gate": "passed" if o.details["gate"].get("passed") else "FAILED",
+            "rule": c["rule"],
+            "column": c.get("column") or "-",
+            "severity": c["severity"],
+            "unexpected rows": c.get("unexpected_count") if c.get("unexpected_count") is not None else "-",
+        }
+        for o in outcomes
+        if "gate" in o.details
+        for c in o.details["gate"].get("checks", [])
+        if not c["success"]
+    ]
+
+
+@task(name="publish-cleanse-artifacts", task_run_name="cleanse-artifacts", cache_policy=NO_CACHE)
+def publish_cleanse_artifacts(outcomes: list[Outcome]) -> None:
+    """``cleanse-summary`` (a row per resource) and ``clean-gate`` (a row per check that did not pass)."""
     rows = [
         {
             "department": o.department,
@@ -81,4 +76,15 @@ def publish_cleanse_artifact(outcomes: list[Outcome]) -> None:
         table=rows,
         key=artifact_key("cleanse-summary"),
         description=f"数据治理: {len(outcomes)} resources, {failed} failed",
+    )
+    gated = [o for o in outcomes if "gate" in o.details]
+    stopped = sum(not o.details["gate"].get("passed") for o in gated)
+    checks = _gate_rows(outcomes)
+    create_table_artifact(
+        table=checks,
+        key=artifact_key("clean-gate"),
+        description=(
+            f"清洗质量门禁: {len(gated)} resources checked, {stopped} stopped by the gate, "
+            f"{len(checks)} check(s) not passed"
+        ),
     )

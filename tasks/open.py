@@ -1,5 +1,6 @@
-"""Tasks of the open stage: one task run per resource, the table artifact `open-summary` (what was
-released and what was held back, and why), and the portal rebuilt from the latest releases."""
+"""Tasks of the open stage: one task run per resource that may open, one for all that are held
+back, the table artifact `open-summary` (what was released and what was held back, and why), and the
+portal rebuilt from the latest releases."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from gongshu import clock
 from gongshu.catalog.model import Resource
-from gongshu.open.stage import open_resource
+from gongshu.open.stage import STAGE, open_resource
 from gongshu.runs import Outcome
 from gongshu.settings import get_settings
 from gongshu.store.db import get_engine
@@ -19,6 +21,24 @@ from .naming import artifact_key
 @task(name="open-resource", task_run_name="open-{department}.{resource_id}", cache_policy=NO_CACHE)
 def open_one(department: str, resource_id: str, resource: Resource, run_id: str) -> Outcome:
     return open_resource(get_engine(), get_settings().home, department, resource, run_id)
+
+
+@task(name="hold-back", task_run_name="open-held-back", cache_policy=NO_CACHE)
+def hold_back(held: list[tuple[str, Resource]], run_id: str) -> list[Outcome]:
+    """The resources their catalog entry does not let open (不予开放, L3/L4, ...), one outcome each:
+    nothing is released, and a release made before they were held back is withdrawn. One task run
+    for all of them, not one each: for most it is one lookup that finds nothing to withdraw. A
+    resource that crashes fails alone."""
+    engine, home, outcomes = get_engine(), get_settings().home, []
+    for department, resource in held:
+        try:
+            outcomes.append(open_resource(engine, home, department, resource, run_id))
+        except Exception as exc:  # a defect or an I/O error: this resource fails, the others go on
+            now = clock.now()
+            outcomes.append(
+                Outcome(STAGE, department, resource.id, "failed", now, now, error=f"holding back crashed: {exc!r}")
+            )
+    return outcomes
 
 
 def _why(o: Outcome) -> str:

@@ -5,6 +5,7 @@ process it started. About 1.5-2 minutes (a fresh Prefect database, one process p
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -90,7 +91,11 @@ def test_serve_runs_deployments_and_triggers_then_stops_on_sigterm(served):
         run = run_deployment("catalog/catalog-nightly", timeout=120)
         assert run.state is not None and run.state.is_completed(), run.state
         artifacts = client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
-        assert {"catalog-scjgj", "catalog-slj"} <= {a.key for a in artifacts}
+        catalog = {a.key: a for a in artifacts}
+        assert {"catalog-resources", "catalog-changes"} <= set(catalog)
+        rows = catalog["catalog-resources"].data
+        rows = json.loads(rows) if isinstance(rows, str) else rows
+        assert {"scjgj", "slj"} <= {r["department"] for r in rows}
 
         collect = run_deployment("collect/collect-nightly", parameters={"departments": ["slj"]}, timeout=120)
         assert collect.state is not None and collect.state.is_completed(), collect.state

@@ -66,17 +66,35 @@ def test_bad_file_fails_the_flow_after_the_good_ones_compile(catalogs, gongshu_h
 
 
 def test_artifacts_reach_the_prefect_api(catalogs):
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    """One table of every compiled resource and one page of what changed, for the whole run."""
+    import datetime as dt
 
     from flows.catalog import catalog_flow
 
-    catalog_flow(catalogs=str(catalogs), departments=["scjgj"], run_id="test-run-2", return_state=True)
-    with get_client(sync_client=True) as client:
-        table = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["catalog-scjgj"])))
-        diff = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["catalog-diff-scjgj"])))
-    assert table and table[0].type == "table"
-    rows = json.loads(table[0].data) if isinstance(table[0].data, str) else table[0].data
-    assert {row["resource"] for row in rows} >= {"enterprise_registry"}
+    from .test_share_flow import read_artifact
+
+    started = dt.datetime.now(dt.UTC)
+    catalog_flow(catalogs=str(catalogs), departments=["scjgj", "slj"], run_id="test-run-2", return_state=True)
+    rows = read_artifact("catalog-resources", started)
+    assert {row["department"] for row in rows} == {"scjgj", "slj"}
+    assert {row["resource"] for row in rows} >= {"enterprise_registry", "reservoir_levels"}
+    assert all(row["code"].split("/")[1].startswith(row["department"].upper()) for row in rows)
     assert all(0 <= row["completeness"] <= 100 for row in rows)
-    assert diff and "scjgj" in diff[0].data
+    changes = _markdown("catalog-changes", started)
+    assert "Catalog `scjgj` version 1" in changes and "Catalog `slj` version 1" in changes
+
+    again = dt.datetime.now(dt.UTC)
+    catalog_flow(catalogs=str(catalogs), departments=["scjgj", "slj"], run_id="test-run-3", return_state=True)
+    assert _markdown("catalog-changes", again) == "No department's catalog changed in this run.\n"
+    assert len(read_artifact("catalog-resources", again)) == len(rows)
+
+
+def _markdown(key: str, since) -> str:  # noqa: ANN001
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    latest = [a for a in found if a.created and a.created >= since]
+    assert latest, f"no artifact {key} created since {since}"
+    return max(latest, key=lambda a: a.created).data

@@ -5,6 +5,7 @@ not cleansed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from collections import defaultdict
@@ -17,6 +18,8 @@ import sqlalchemy as sa
 from gongshu.store import models as m
 from gongshu.store.db import get_engine, session_scope
 from gongshu.store.dwd import dwd_table_name
+
+from .test_share_flow import read_artifact
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = json.loads((REPO / "samples" / "manifest.json").read_text(encoding="utf-8"))["resources"]
@@ -38,6 +41,7 @@ def sample_api():
 def test_the_samples_cleanse_to_the_manifest_figures_and_faults(sample_api, gongshu_home):
     from flows.pipeline import pipeline_flow
 
+    started = dt.datetime.now(dt.UTC)
     state = pipeline_flow(stages=["catalog", "collect", "cleanse"], run_id="cleanse-1", return_state=True)
     report = state.result(raise_on_failure=False)
     cleansed = {f"{o.department}/{o.resource}": o for o in report.outcomes if o.stage == "cleanse" and o.resource}
@@ -84,6 +88,17 @@ def test_the_samples_cleanse_to_the_manifest_figures_and_faults(sample_api, gong
         open_issues = sum(len(rows) for (key, _, _), rows in planted.items() if key.startswith(f"{dept}/"))
         assert listed >= open_issues, dept
 
+    # the UI's clean-gate table: every check that did not pass, of every resource, and nothing else
+    gate = read_artifact("clean-gate", started)
+    not_passed = {
+        (k, c["rule"], c.get("column") or "-")
+        for k, o in cleansed.items()
+        for c in o.details["gate"]["checks"]
+        if not c["success"]
+    }
+    assert {(f"{r['department']}/{r['resource']}", r["rule"], r["column"]) for r in gate} == not_passed
+    assert all(r["gate"] == "passed" and r["severity"] != "critical" for r in gate)
+
     again = pipeline_flow(stages=["cleanse"], run_id="cleanse-2", return_state=True)
     second = [o for o in again.result(raise_on_failure=False).outcomes if o.resource]
     assert second and all(o.status == "skipped" and "nothing to do" in o.reason for o in second)
@@ -104,3 +119,33 @@ def test_a_resource_whose_collection_failed_is_not_cleansed(tmp_path):
     assert by[("cleanse", "water_abstraction_permits")].status == "completed"
     skipped = by[("cleanse", "reservoir_levels")]
     assert skipped.status == "skipped" and "collect failed" in skipped.reason
+
+
+def test_a_resource_stopped_by_the_clean_gate_is_in_the_gate_table(tmp_path):
+    from flows.pipeline import pipeline_flow
+
+    folder = tmp_path / "catalogs"
+    folder.mkdir()
+    shutil.copytree(REPO / "samples" / "slj", tmp_path / "samples" / "slj")
+    catalog = (REPO / "catalogs" / "slj.yaml").read_text(encoding="utf-8")
+    strict = catalog.replace(
+        "    quality:\n      min_rows: 10\n", "    quality:\n      min_rows: 10\n      max_invalid_ratio: 0.01\n"
+    )
+    assert strict != catalog
+    (folder / "slj.yaml").write_text(strict, encoding="utf-8")  # reservoir_levels quarantines 14 of 606 rows
+    started = dt.datetime.now(dt.UTC)
+    state = pipeline_flow(
+        catalogs=str(folder), stages=["catalog", "collect", "cleanse"], run_id="g-1", return_state=True
+    )
+    assert state.is_failed()
+    failed = {o.resource for o in state.result(raise_on_failure=False).outcomes if o.status == "failed"}
+    assert failed == {"reservoir_levels"}
+
+    rows = read_artifact("clean-gate", started)
+    stopped = [r for r in rows if r["gate"] == "FAILED"]
+    assert stopped and {(r["department"], r["resource"]) for r in stopped} == {("slj", "reservoir_levels")}
+    assert any(
+        r["rule"] == "INVALID_RATIO" and r["severity"] == "critical" and r["unexpected rows"] == 14 for r in stopped
+    )
+    summary = {r["resource"]: r for r in read_artifact("cleanse-summary", started)}
+    assert summary["reservoir_levels"]["gate"] == "failed" and summary["water_abstraction_permits"]["gate"] == "passed"

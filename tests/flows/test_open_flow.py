@@ -107,7 +107,50 @@ def test_the_open_stage_releases_blocks_and_holds_back(tmp_path, gongshu_home, m
         ).all()
     assert sorted(logged) == sorted((k, o.status) for k, o in opened.items())
 
+    # the Prefect UI: a task run per resource where the work is, named stage-department.resource; one per
+    # department where a stage's work is per department; one for every resource held back from opening
+    names = task_run_names("o-1", started, want=31)
+    assert {n for n in names if n.startswith(("collect-", "cleanse-", "open-"))} == {
+        f"{stage}-{key}"
+        for stage in ("collect", "cleanse", "open")
+        for key in ("slj.reservoir_levels", "slj.water_abstraction_permits", "zhzfj.admin_penalty")
+        + (("zhzfj.citizen_complaints",) if stage != "open" else ())
+    } | {"open-held-back", "open-artifacts", "collect-artifact", "cleanse-artifacts"}
+    assert {"catalog-slj", "catalog-zhzfj", "feedback-slj", "feedback-zhzfj", "share-slj", "share-zhzfj"} <= names
+
     again = pipeline_flow(stages=["open"], departments=["slj"], run_id="o-2", return_state=True)
     second = {o.resource: o for o in again.result(raise_on_failure=False).outcomes}
     assert (second["reservoir_levels"].status, second["reservoir_levels"].reason) == ("skipped", "unchanged since v1")
     assert sorted(p.name for p in release.parent.iterdir()) == ["v1"]
+
+
+def task_run_names(run_id: str, since: dt.datetime, want: int, timeout: float = 60) -> set[str]:
+    """The names of the task runs of the stage flow runs of ``run_id`` (their names end with it),
+    once at least ``want`` have reached the API (the server writes task runs from events, after the fact)."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterName,
+        FlowRunFilterStartTime,
+        TaskRunFilter,
+        TaskRunFilterFlowRunId,
+    )
+
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                name=FlowRunFilterName(like_=f" {run_id}"), start_time=FlowRunFilterStartTime(after_=since)
+            )
+        )
+        ids = [r.id for r in runs if r.name.endswith(f" {run_id}") and not r.name.startswith("pipeline ")]
+        while True:
+            found = client.read_task_runs(
+                task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=ids)), limit=200
+            )
+            names = {t.name for t in found}
+            if len(names) >= want or time.monotonic() > deadline:
+                return names
+            time.sleep(0.5)

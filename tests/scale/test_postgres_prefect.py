@@ -33,7 +33,7 @@ def test_catalog_flow_runs_on_a_postgresql_backed_prefect_server(prefect_api, pl
         assert run.name.startswith(f"catalog {DEPARTMENT}")
         artifacts = client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
     keys = {a.key for a in artifacts}
-    assert {f"catalog-{DEPARTMENT}", f"catalog-diff-{DEPARTMENT}"} <= keys, keys
+    assert {"catalog-resources", "catalog-changes"} <= keys, keys
 
     # The server keeps all this in PostgreSQL, not in a SQLite file of its own
     prefect_db = sa.create_engine(prefect_api.database)
@@ -60,11 +60,11 @@ def test_catalog_flow_runs_on_a_postgresql_backed_prefect_server(prefect_api, pl
                 names = set(
                     conn.scalars(sa.text("select name from task_run where flow_run_id = :id"), {"id": str(run_id)})
                 )
-                if f"register-{DEPARTMENT}" in names or time.monotonic() > deadline:
+                if f"catalog-{DEPARTMENT}" in names or time.monotonic() > deadline:
                     break
                 time.sleep(0.5)
                 conn.rollback()
-            assert any(n.startswith("register") for n in names), names
+            assert f"catalog-{DEPARTMENT}" in names, names
     finally:
         prefect_db.dispose()
 
