@@ -433,7 +433,7 @@ def _run(
     if demo:  # three past months played first, so the scorecard's trends come from real runs
         from .demo_history import play_demo_history
 
-        typer.echo("playing three past months of sample runs for the scorecard's history (the first time: about a minute)")
+        typer.echo("playing three past months of sample runs for the scorecard's history (the first time: ~1 min)")
         with local_runs():
             history = play_demo_history(settings)
     with sample_api(folder.resolve().parent / "samples") if demo else nullcontext(), local_runs():
