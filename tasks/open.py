@@ -8,13 +8,13 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from gongshu import clock
 from gongshu.catalog.model import Resource
 from gongshu.open.stage import STAGE, open_resource
 from gongshu.runs import Outcome
 from gongshu.settings import get_settings
 from gongshu.store.db import get_engine
 
+from .each import each_alone
 from .naming import artifact_key
 
 
@@ -29,16 +29,13 @@ def hold_back(held: list[tuple[str, Resource]], run_id: str) -> list[Outcome]:
     nothing is released, and a release made before they were held back is withdrawn. One task run
     for all of them, not one each: for most it is one lookup that finds nothing to withdraw. A
     resource that crashes fails alone."""
-    engine, home, outcomes = get_engine(), get_settings().home, []
-    for department, resource in held:
-        try:
-            outcomes.append(open_resource(engine, home, department, resource, run_id))
-        except Exception as exc:  # a defect or an I/O error: this resource fails, the others go on
-            now = clock.now()
-            outcomes.append(
-                Outcome(STAGE, department, resource.id, "failed", now, now, error=f"holding back crashed: {exc!r}")
-            )
-    return outcomes
+    engine, home = get_engine(), get_settings().home
+    return each_alone(
+        STAGE,
+        held,
+        lambda dept, resource: open_resource(engine, home, dept, resource, run_id),
+        "holding back crashed",
+    )
 
 
 def _why(o: Outcome) -> str:

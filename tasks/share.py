@@ -14,6 +14,7 @@ from gongshu.share.stage import STAGE, overdue_requests, share_resource
 from gongshu.share.workflow import SHANGHAI
 from gongshu.store.db import get_engine, session_scope
 
+from .each import each_alone
 from .naming import artifact_key
 
 
@@ -23,16 +24,13 @@ def share_department(department: str, resources: list[Resource], run_id: str) ->
     alone. One task run per department, not per resource: a resource's sharing is a few database
     statements (milliseconds), less than a task run costs; the `share-summary` artifact has a row
     per resource."""
-    engine, outcomes = get_engine(), []
-    for resource in resources:
-        try:
-            outcomes.append(share_resource(engine, department, resource, run_id))
-        except Exception as exc:  # a defect: this resource fails, the department's others go on
-            now = clock.now()
-            outcomes.append(
-                Outcome(STAGE, department, resource.id, "failed", now, now, error=f"sharing crashed: {exc!r}")
-            )
-    return outcomes
+    engine = get_engine()
+    return each_alone(
+        STAGE,
+        [(department, r) for r in resources],
+        lambda dept, resource: share_resource(engine, dept, resource, run_id),
+        "sharing crashed",
+    )
 
 
 @task(name="publish-share-artifacts", task_run_name="share-artifacts", cache_policy=NO_CACHE)
