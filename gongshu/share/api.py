@@ -42,6 +42,7 @@ from ..open import applications_api, ckan, downloads
 from ..settings import Settings, get_settings
 from ..store import models as m
 from ..store.db import get_engine
+from .apidocs import add_docs
 from .calllog import STATE_KEY, Call, CallLogMiddleware, CallLogWriter, safe_text
 from .cursor import CursorSeal
 from .data import DEFAULT_LIMIT, MAX_LIMIT, BadQuery, read_page, to_csv, to_json
@@ -122,6 +123,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         description=DESCRIPTION,
         version="1.0",
         lifespan=lifespan,
+        docs_url=None,  # served from this machine by apidocs.add_docs, not from a CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "catalog", "description": "共享目录 the shared catalog (no data)"},
             {"name": "requests", "description": "共享申请 share requests and their decisions"},
@@ -151,6 +154,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.include_router(downloads.router, prefix=PREFIX)
     app.include_router(applications_api.router, prefix=PREFIX)
     app.include_router(ckan.router)
+    add_docs(app)
     return app
 
 
