@@ -3,6 +3,8 @@
 Importing this package is cheap: ``great_expectations`` is imported only by the functions that need it.
 """
 
+import os
+
 from .suites import (
     PATTERNS,
     RULES,
@@ -15,6 +17,11 @@ from .suites import (
     suite_path,
     write_suites,
 )
+
+# The platform runs on a network without internet and tells no third party it exists: Great
+# Expectations' usage statistics (sent by the GX 1.x releases that have them, unless this is false)
+# stay off, whatever the environment says. GX reads it when a context is created.
+os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
 __all__ = [
     "PATTERNS",

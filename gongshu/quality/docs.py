@@ -8,22 +8,82 @@ as JSON under ``<home>/quality/results/``; :func:`build_data_docs` rebuilds a GX
 expectations its results carry, so the page shows what was checked, even if the suite file changed
 since. Only the latest results are kept: GX's Data Docs slow down with many validations (GX #11542,
 #5378), and older runs are in ``quality_result``.
+
+GX's page templates load jQuery, Bootstrap, bootstrap-table, Vega and Font Awesome from public CDNs
+and a logo from GX's S3 bucket (with the data context's id in its address): on the government network
+without internet the pages stay blank, and where the internet is reachable every view tells a third
+party the platform exists. GX 1.x has no setting for where its pages take their assets from (the
+addresses are written into its Jinja templates), so :func:`build_data_docs` rewrites the pages it
+built: every asset comes from the copies in ``gongshu/vendor`` (copied into the site under
+``static/vendor``), the logo from GX's own copy in the site's ``static/images``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from .. import clock
+from ..vendor import VENDOR
 from .gate import GateResult
 
 QUALITY = "quality"
+
+log = logging.getLogger(__name__)
+
+ASSETS = {
+    # the address a GX 1.x Data Docs template loads → the vendored file (gongshu/vendor/README.md)
+    "https://cdn.jsdelivr.net/npm/vega@5": "vega/build/vega.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-lite@5": "vega-lite/build/vega-lite.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega-embed/build/vega-embed.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "fontawesome-free/css/all.min.css",
+    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper.js/dist/umd/popper.min.js",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap/dist/js/bootstrap.min.js",
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": (
+        "bootstrap-table/dist/bootstrap-table.min.js"
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": (
+        "bootstrap-table/dist/bootstrap-table.min.css"
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": (
+        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.js"
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": (
+        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.css"
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": (
+        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.css"
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": (
+        "bootstrap-datepicker/dist/js/bootstrap-datepicker.min.js"
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": (
+        "bootstrap-datepicker/dist/css/bootstrap-datepicker.min.css"
+    ),
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": (
+        "forevolve-bootstrap-dark/dist/css/bootstrap-prefers-dark.min.css"
+    ),
+}
+GX_WEB_ASSETS = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
+"""GX's logos (``logo-long.png?d=<data context id>`` and ``full_logo_dark.png``): shown from GX's own
+``static/images/logo-long.png`` instead."""
+DATA_DOCS_VENDOR = sorted({local.split("/")[0] for local in ASSETS.values()})
+"""The vendored packages the Data Docs use, copied into the site with their licences."""
+
+_ASSET_TAG = re.compile(r"<(script|link|img)\b[^>]*>", re.IGNORECASE)
+_ASSET_ATTR = re.compile(r"""\b(src|href)\s*=\s*(["'])(.*?)\2""", re.IGNORECASE)
+_SRI_ATTR = re.compile(r"""\s+(integrity|crossorigin)(\s*=\s*(["']).*?\3)?""", re.IGNORECASE)
+_CSS_URL = re.compile(r"""url\(\s*(["']?)((?:https?:)?//[^)'"]*)\1\s*\)""", re.IGNORECASE)
+_EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 
 
 class DocsError(RuntimeError):
@@ -141,4 +201,60 @@ def build_data_docs(home: Path) -> Path:
     index = root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     if not index.is_file():  # pragma: no cover - GX moved its default site
         raise DocsError(f"Great Expectations built no {index}; its sites: {context.get_docs_sites_urls()}")
+    make_offline(index.parent)
     return index
+
+
+def make_offline(site: Path) -> None:
+    """Make the Data Docs ``site`` load nothing from outside the machine: copy the vendored assets into
+    ``static/vendor``, point every page's scripts, stylesheets and images at them, and drop (with a
+    warning) any outside asset gongshu has no copy of, such as one a newer GX adds."""
+    for name in DATA_DOCS_VENDOR:
+        shutil.copytree(VENDOR / name, site / "static" / "vendor" / name, dirs_exist_ok=True)
+    shutil.copy2(VENDOR / "README.md", site / "static" / "vendor" / "README.md")
+    for path in sorted(site.rglob("*")):
+        if path.suffix in (".html", ".css") and path.is_file():
+            root = "../" * len(path.parent.relative_to(site).parts)
+            text = path.read_text(encoding="utf-8")
+            offline = _offline(text, root, path.relative_to(site), html=path.suffix == ".html")
+            if offline != text:
+                path.write_text(offline, encoding="utf-8")
+
+
+def _local(url: str, root: str) -> str | None:
+    """The site-relative address (from a page ``root`` away from the site's top) of the local copy
+    of ``url``, or None."""
+    if url in ASSETS:
+        return f"{root}static/vendor/{ASSETS[url]}"
+    if url.startswith(GX_WEB_ASSETS):
+        return f"{root}static/images/logo-long.png"
+    return None
+
+
+def _offline(text: str, root: str, page: Path, html: bool) -> str:
+    # A regular expression over GX's own, regular markup rather than an HTML parser: a parser would
+    # rewrite the whole page; only the asset addresses change here.
+    def tag(match: re.Match[str]) -> str:
+        markup = match.group(0)
+        attr = _ASSET_ATTR.search(markup)
+        if attr is None or not _EXTERNAL.match(attr.group(3)):
+            return markup
+        local = _local(attr.group(3).strip(), root)
+        if local is None:
+            log.warning("Data Docs %s: dropped %s, which has no local copy (gongshu/vendor)", page, attr.group(3))
+            return f"<!-- gongshu: a {match.group(1)} from outside the machine dropped -->"
+        markup = markup[: attr.start(3)] + local + markup[attr.end(3) :]
+        # the local copy is the very file the integrity hash names (tests/quality/test_docs_offline.py);
+        # a cross-origin request for a file:// page would be refused
+        return _SRI_ATTR.sub("", markup)
+
+    def css_url(match: re.Match[str]) -> str:
+        local = _local(match.group(2).strip(), root)
+        if local is None:
+            log.warning("Data Docs %s: dropped %s, which has no local copy (gongshu/vendor)", page, match.group(2))
+            return "none"
+        return f"url('{local}')"
+
+    if html:
+        text = _ASSET_TAG.sub(tag, text)
+    return _CSS_URL.sub(css_url, text)
