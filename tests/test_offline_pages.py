@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from gongshu.open.portal import build_portal
-from gongshu.quality.docs import ASSETS, GX_WEB_ASSETS, build_data_docs, save_results
+from gongshu.quality.docs import ASSETS, GX_WEB_ASSETS, build_data_docs, make_offline, save_results
 from gongshu.scorecard.site import write_site
 from gongshu.settings import get_settings
 from gongshu.share.api import create_app
@@ -61,6 +61,30 @@ def test_data_docs_name_no_outside_asset(data_docs, caplog):
     for local in ASSETS.values():  # each asset with its licence beside it, in the site itself
         package = vendored / local.split("/")[0]
         assert (vendored / local).is_file() and any(package.glob("LICENSE*")), local
+
+
+def test_an_outside_asset_without_a_local_copy_is_dropped_with_a_warning(tmp_path, caplog):
+    """What a newer GX might add: the page keeps working (minus that asset) and loads nothing
+    from outside; the warning names the asset so the vendored set can be extended."""
+    page = tmp_path / "site" / "validations" / "x" / "page.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(
+        '<html><head><script src="https://cdn.example.com/new-lib.js"></script>'
+        '<script src="https://code.jquery.com/jquery-3.7.1.min.js" integrity="sha384-x" crossorigin="anonymous"></script>'
+        "<style>.a { background: url('https://cdn.example.com/bg.png') }</style></head>"
+        '<body><a href="https://greatexpectations.io">GX</a></body></html>',
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING, logger="gongshu.quality.docs"):
+        make_offline(tmp_path / "site")
+    html = page.read_text(encoding="utf-8")
+    assert not EXTERNAL_ASSET.search(html) and not EXTERNAL_URL.search(html)
+    assert '<script src="../../static/vendor/jquery/dist/jquery.min.js"></script>' in html
+    assert "background: none" in html
+    assert '<a href="https://greatexpectations.io">' in html  # a link is followed only on a click
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "https://cdn.example.com/new-lib.js" in warned and "https://cdn.example.com/bg.png" in warned
+    assert (tmp_path / "site/static/vendor/jquery/LICENSE.txt").is_file()
 
 
 def test_data_docs_render_with_the_network_cut_off(data_docs, chromium):
