@@ -107,7 +107,7 @@ def read_csv(
         delimiter=delimiter,
         columns=columns,
         skip_lines=header.lines,
-        block_size=max(ARROW_BLOCK, 2 * scan.longest_line + 1),
+        block_size=_block_size(path, scan, enc),
         max_field_bytes=settings.max_field_bytes,
     )
     chunks = file.chunks(chunk_rows) if header.has_data else iter(())
@@ -132,8 +132,11 @@ class _Scan:
     later: bytes | None
     longest_line: int = 0
     """The longest line's length in bytes if it is longer than ``LONG_LINE``, else 0."""
+    has_cr: bool = False
+    """Whether the file holds a carriage return anywhere."""
 
 
+MAX_ARROW_BLOCK = 256 << 20
 LONG_LINE = ARROW_BLOCK // 4
 """Lines up to this long are only counted as short; longer ones are measured exactly."""
 
@@ -210,11 +213,13 @@ def _scan(path: Path, written: str, max_line: int) -> _Scan:
             head = f.read(HEAD_BYTES)
             sha.update(head)
             lines.feed(head)
+            has_cr = b"\r" in head
             size = len(head)
             ascii_so_far = head.isascii()
             while lines.too_long is None and (block := f.read(BLOCK)):
                 sha.update(block)
                 lines.feed(block)
+                has_cr = has_cr or b"\r" in block
                 size += len(block)
                 if ascii_so_far and not block.isascii():
                     later, ascii_so_far = block, False
@@ -239,7 +244,55 @@ def _scan(path: Path, written: str, max_line: int) -> _Scan:
         whole=size == len(head),
         later=later,
         longest_line=lines.longest,
+        has_cr=has_cr,
     )
+
+
+def _block_size(path: Path, scan: _Scan, enc: Encoding) -> int:
+    """pyarrow's read block for this file: larger than its longest line (pyarrow cannot read a record
+    longer than its block), and with no block ending between the CR and the LF of a CR LF.
+
+    pyarrow (26, apache/arrow#51368) drops the LF of a CR LF inside a quoted value when a block ends
+    right after the CR: the value silently loses a byte. Whether a CR LF is inside quotes is only known
+    once parsed, so no block may end inside any CR LF. Block sizes a few bytes apart are tried, then
+    larger ones (fewer block ends), all in one more pass over the file, which only a file holding a CR
+    gets. pyarrow cuts blocks from the UTF-8 text it reads, so a GBK file's CR LFs are placed where
+    they fall once the file is transcoded, as pyarrow does it (Python's codec, errors replaced).
+    """
+    block = max(ARROW_BLOCK, 2 * scan.longest_line + 1)
+    limit = scan.size * (1 if enc.codec == "utf-8" else 2)  # UTF-8 of GBK text is at most 1.5 times longer
+    if not scan.has_cr or limit <= block:
+        return block
+    candidates = [c for base in (block, 4 * block, 16 * block) for c in range(base, base + 32 * 97, 97)]
+    candidates = [c for c in candidates if c <= MAX_ARROW_BLOCK]
+    ends = [np.arange(c - 1, limit, c, dtype=np.int64) for c in candidates]
+    owner = np.repeat(np.arange(len(candidates)), [len(e) for e in ends])
+    ends_at = np.concatenate(ends)
+    split = np.zeros(len(candidates), dtype=bool)
+    for crs in _crlf_offsets(path, enc):
+        if crs.size:
+            split[owner[np.isin(ends_at, crs)]] = True
+    free = np.flatnonzero(~split)
+    return candidates[free[0]] if free.size else block
+
+
+def _crlf_offsets(path: Path, enc: Encoding) -> Iterator[np.ndarray]:
+    """The offsets of the CR of every CR LF in the UTF-8 text pyarrow reads, a block at a time."""
+    decoder = None if enc.codec == "utf-8" else codecs.getincrementaldecoder(enc.codec)("replace")
+    offset = 0
+    last_cr = False
+    with path.open("rb") as f:
+        while block := f.read(BLOCK):
+            data = block if decoder is None else decoder.decode(block).encode("utf-8")
+            if not data:
+                continue
+            arr = np.frombuffer(data, dtype=np.uint8)
+            at = np.flatnonzero((arr[:-1] == 13) & (arr[1:] == 10)) + offset
+            if last_cr and arr[0] == 10:
+                at = np.concatenate([[offset - 1], at])
+            yield at
+            last_cr = bool(arr[-1] == 13)
+            offset += len(data)
 
 
 def _line_at(f: io.BufferedReader, offset: int) -> int:

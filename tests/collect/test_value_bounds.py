@@ -10,12 +10,15 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 import xlwt
 
 from gongshu.catalog import load_catalog
+from gongshu.catalog.model import CsvSource
 from gongshu.cleanse.stage import cleanse_resource
+from gongshu.collect.csvfile import ARROW_BLOCK, read_csv
 from gongshu.collect.stage import collect_resource
 from gongshu.quality.suites import write_suites
 from gongshu.settings import reset_settings
@@ -274,3 +277,28 @@ def test_a_quote_never_closed_in_a_long_file_names_its_line(tmp_path, db_url, fi
     assert out.status == "failed"
     assert "licences.csv" in out.error and "line 5" in out.error, out.error
     assert ods_rows(engine) == []
+
+
+# --- line breaks inside values ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_cr_lf_inside_a_value_at_a_block_end_is_kept(tmp_path, encoding):
+    """pyarrow drops the LF of a CR LF inside a quoted value when its read block ends right after the
+    CR (apache/arrow#51368): the value came into the ODS a byte short, silently. pyarrow cuts its
+    blocks (4 MiB) from the UTF-8 text, so for GBK the CR is placed where it falls after transcoding."""
+    text = "许可编号,行政相对人名称,许可决定日期\n" + "".join(
+        f"XK{i:06d},台州市第{i}号商行,2024-01-01\n" for i in range(1, 60_000)
+    )
+    prefix = 'XK999999,"多行\r\n'
+    cr_at = ARROW_BLOCK - 1  # in the UTF-8 text pyarrow parses
+    pad = cr_at - len((text + prefix).encode("utf-8")) - len("末行".encode())
+    assert pad > 0
+    value = "多行\r\n" + "y" * pad + "末行\r\n结束"
+    text += 'XK999999,"' + value + '",2024-01-01\r\nXK999998,好,2024-01-02\r\n'
+    assert text.encode("utf-8").index("末行\r\n".encode()) + len("末行".encode()) == cr_at
+    (tmp_path / "licences.csv").write_bytes(text.encode(encoding))
+    reading = read_csv(CsvSource(kind="csv", path="licences.csv", encoding=encoding), tmp_path)
+    table = pa.concat_tables(list(reading.chunks))
+    assert table.num_rows == 60_001
+    assert table.column("行政相对人名称").to_pylist()[-2:] == [value, "好"]
