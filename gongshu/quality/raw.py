@@ -105,12 +105,30 @@ def header_frame(columns: list[str]) -> pd.DataFrame:
 
 def undecodable(chunk: pa.Table, columns: list[str]) -> pa.ChunkedArray:
     """Per row: does any of ``columns`` hold text that was not decoded right?"""
-    flags = pa.chunked_array([pa.array([False] * chunk.num_rows, pa.bool_())])
+    flags = pa.chunked_array([pa.array(np.zeros(chunk.num_rows, dtype=bool))])
     pattern = "|".join(MANGLED)
     for name in columns:
-        hit = pc.fill_null(pc.match_substring_regex(chunk.column(name), pattern), False)
+        column = chunk.column(name)
+        if not any(_holds(part, _MANGLED_BYTES) for part in column.chunks):
+            continue  # the regex row by row only where the column's bytes hold a mangled sequence
+        hit = pc.fill_null(pc.match_substring_regex(column, pattern), False)
         flags = pc.or_(flags, hit)
     return flags
+
+
+_MANGLED_BYTES = tuple(m.encode("utf-8") for m in MANGLED)
+
+
+def _holds(array: pa.Array, needles: tuple[bytes, ...]) -> bool:
+    """Whether the bytes behind a string array hold any of ``needles`` (bytes outside a slice may
+    say yes; the caller then looks row by row)."""
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return True
+    data = array.buffers()[2]
+    if data is None:
+        return False
+    raw = data.to_pybytes()
+    return any(needle in raw for needle in needles)
 
 
 @dataclass(frozen=True)
@@ -137,21 +155,25 @@ class ValueChecks:
 
 
 def value_checks(chunk: pa.Table, fields: Sequence[str], max_bytes: int) -> ValueChecks:
-    """Per row of ``chunk``: a NUL byte in any of ``fields``, a value of more than ``max_bytes``."""
+    """Per row of ``chunk``: a NUL byte in any of ``fields``, a value of more than ``max_bytes``.
+
+    Each column is first looked at whole (its bytes for a NUL, its longest value), which is cheap;
+    only a column with a fault is checked row by row."""
     rows = chunk.num_rows
-    nul = pa.chunked_array([pa.array(np.zeros(rows, dtype=bool))])
-    large = nul
+    clean = pa.chunked_array([pa.array(np.zeros(rows, dtype=bool))])
+    nul, large = clean, clean
     faults: list[ValueFault] = []
     source_rows = chunk.column(SOURCE_ROW)
     for name in fields:
         column = chunk.column(name)
         sizes = pc.binary_length(column)
-        hits = {
-            "nul": pc.fill_null(pc.match_substring(column, "\x00"), False),
-            "size": pc.fill_null(pc.greater(sizes, max_bytes), False),
-        }
-        nul = pc.or_(nul, hits["nul"])
-        large = pc.or_(large, hits["size"])
+        hits = {}
+        if any(_holds_nul(part) for part in column.chunks):
+            hits["nul"] = pc.fill_null(pc.match_substring(column, "\x00"), False)
+            nul = pc.or_(nul, hits["nul"])
+        if (pc.max(sizes).as_py() or 0) > max_bytes:
+            hits["size"] = pc.fill_null(pc.greater(sizes, max_bytes), False)
+            large = pc.or_(large, hits["size"])
         for kind, hit in hits.items():
             if pc.any(hit).as_py():
                 at = pc.indices_nonzero(hit).slice(0, LISTED)
@@ -161,6 +183,14 @@ def value_checks(chunk: pa.Table, fields: Sequence[str], max_bytes: int) -> Valu
                 ]
     faults.sort(key=lambda f: (f.row, f.field))
     return ValueChecks(nul=nul, too_large=large, faults=faults)
+
+
+def _holds_nul(array: pa.Array) -> bool:
+    """Whether the bytes behind a string array hold a NUL (bytes outside a slice may say yes)."""
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return True
+    data = array.buffers()[2]
+    return data is not None and not np.frombuffer(data, dtype=np.uint8).all()
 
 
 def rows_frame(source_rows: list[pa.ChunkedArray], flags: Mapping[str, list[pa.ChunkedArray]]) -> pd.DataFrame:
