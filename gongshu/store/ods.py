@@ -159,7 +159,8 @@ def _read_postgresql(conn: Connection, name: str, fields: Sequence[str], batch_i
     # batch holds a CR at all, it is read as one block (it is in memory whole already).
     block = max(_ARROW_BLOCK, 2 * longest + 1)
     if b"\r" in data:
-        block = max(block, min(len(data) + 1, _ARROW_MAX_BLOCK))
+        block = max(block, len(data) + 1)
+    block = min(block, _ARROW_MAX_BLOCK)
     return pacsv.read_csv(
         pa.py_buffer(data),
         read_options=pacsv.ReadOptions(block_size=block),
