@@ -299,7 +299,7 @@ def _rows_error(
         shown = sorted((f for f in faults if f.kind == kind), key=lambda f: (f.row, f.field))[: raw.LISTED]
         named = [f"row {f.row} field '{f.field}' (column '{columns.get(f.field, f.field)}'{what(f)})" for f in shown]
         more = f" and {count - len(shown)} more row(s)" if count is not None and count > len(shown) else ""
-        return ", ".join(named) + more
+        return ", ".join(named) + more + " (rows count the records from 1, header and title rows not counted)"
 
     parts = []
     for check in result.failed:
