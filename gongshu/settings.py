@@ -39,6 +39,13 @@ class Settings(BaseSettings):
         description="collection: the longest line a CSV file may have, in bytes, checked before the file is "
         "parsed so that a file without line ends fails at once, in bounded memory, naming the line",
     )
+    max_response_bytes: int = Field(
+        128 << 20,
+        ge=1 << 20,
+        le=4 << 30,
+        description="collection: the largest answer (one page) an HTTP source may send, in bytes, refused as it "
+        "arrives rather than read whole into memory",
+    )
     share_response_days: int = Field(
         5, ge=1, le=60, description="working days a provider has to answer a 有条件共享 request"
     )

@@ -302,3 +302,24 @@ def test_a_cr_lf_inside_a_value_at_a_block_end_is_kept(tmp_path, encoding):
     table = pa.concat_tables(list(reading.chunks))
     assert table.num_rows == 60_001
     assert table.column("行政相对人名称").to_pylist()[-2:] == [value, "好"]
+
+
+# --- HTTP answers ----------------------------------------------------------------------------------
+
+
+def test_an_http_answer_over_the_bound_is_refused_as_it_arrives(tmp_path, db_url, http_server, monkeypatch):
+    engine = get_engine(db_url)
+    monkeypatch.setenv("GONGSHU_MAX_RESPONSE_BYTES", str(1 << 20))
+    reset_settings()
+    records = [dict(zip(HEADER, row(i), strict=True)) for i in range(1, 20_001)]  # about 1.6 MB of JSON
+    url = http_server.route("/api/licences", lambda hit, n: json_answer({"data": records}))
+    resource = catalog(tmp_path, f'{{kind: http, url: "{url}", records: data}}')
+    out = collect_resource(engine, "scjgj", resource, tmp_path, "run-1")
+    assert out.status == "failed" and out.details["code"] == "SOURCE_TOO_LARGE"
+    assert "/api/licences" in out.error and "larger than 1 MiB (GONGSHU_MAX_RESPONSE_BYTES)" in out.error
+    assert ods_rows(engine) == []
+
+    monkeypatch.setenv("GONGSHU_MAX_RESPONSE_BYTES", str(4 << 20))
+    reset_settings()
+    fine = collect_resource(engine, "scjgj", resource, tmp_path, "run-2")
+    assert fine.status == "completed" and fine.rows_out == 20_000, fine.error
