@@ -25,6 +25,27 @@ class Settings(BaseSettings):
     source_retry_delays: list[float] = Field(
         [5.0, 20.0], description="seconds between retries of a source that failed transiently (timeout, 5xx)"
     )
+    max_field_bytes: int = Field(
+        4 << 20,
+        ge=1 << 10,
+        le=256 << 20,
+        description="collection: the most bytes (UTF-8) one value of a source may hold; a batch with a larger "
+        "value is refused at the raw gate, naming the source, row and field",
+    )
+    max_line_bytes: int = Field(
+        16 << 20,
+        ge=1 << 10,
+        le=1 << 30,
+        description="collection: the longest line a CSV file may have, in bytes, checked before the file is "
+        "parsed so that a file without line ends fails at once, in bounded memory, naming the line",
+    )
+    max_response_bytes: int = Field(
+        128 << 20,
+        ge=1 << 20,
+        le=4 << 30,
+        description="collection: the largest answer (one page) an HTTP source may send, in bytes, refused as it "
+        "arrives rather than read whole into memory",
+    )
     share_response_days: int = Field(
         5, ge=1, le=60, description="working days a provider has to answer a 有条件共享 request"
     )

@@ -7,6 +7,9 @@ than ``size`` records, or when the ``total`` next to the records has been read. 
 ignores the paging parameters (the same records twice) is an error, not an endless loop, and the
 number of pages is capped.
 
+An answer's body is read as it arrives and refused (``SOURCE_TOO_LARGE``) once it grows past
+``GONGSHU_MAX_RESPONSE_BYTES``, so that an enormous or endless answer cannot exhaust memory.
+
 Timeouts, connection errors, 5xx and 429 are retried with exponential backoff (``Retry-After`` is
 honoured when it is short); other 4xx are not. Each retry is written to the reading's notes.
 
@@ -36,6 +39,7 @@ import pyarrow as pa
 
 from gongshu.catalog.model import HttpSource
 
+from ..settings import get_settings
 from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, ClosingChunks, Reading, SourceError
 
 RETRIES = 3
@@ -171,6 +175,7 @@ class _Fetcher:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self.client = httpx.Client(timeout=httpx.Timeout(source.timeout), headers=headers, follow_redirects=True)
+        self.max_bytes = get_settings().max_response_bytes
 
     def close(self) -> None:
         self.client.close()
@@ -205,7 +210,14 @@ class _Fetcher:
             retry_after: float | None = None
             status: int | None = None
             try:
-                response = self.client.get(self.request_url(extra))
+                response = self._fetch(self.request_url(extra))
+            except _TooLarge:
+                raise self.error(
+                    "SOURCE_TOO_LARGE",
+                    f"{what} is larger than {self.max_bytes / (1 << 20):g} MiB (GONGSHU_MAX_RESPONSE_BYTES) and was "
+                    "not read: ask the service for smaller pages (the source's paging size) or raise the limit",
+                    where,
+                ) from None
             except httpx.TimeoutException as exc:
                 problem = f"a timeout ({type(exc).__name__}, limit {self.timeout:g} s)"
             except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
@@ -246,6 +258,29 @@ class _Fetcher:
             if delay > 0:
                 time.sleep(delay)
 
+    def _fetch(self, url: httpx.URL) -> httpx.Response:
+        """GET ``url`` as ``client.get`` does, but hold at most ``max_bytes`` of its body (decoded): an
+        enormous or endless answer is refused as it arrives, not read whole into memory first."""
+        with self.client.stream("GET", url) as response:
+            body = bytearray()
+            for piece in response.iter_bytes():
+                body += piece
+                if len(body) > self.max_bytes:
+                    raise _TooLarge
+            # the body is decoded already: the answer's own encoding and length headers no longer apply
+            headers = [
+                (k, v)
+                for k, v in response.headers.multi_items()
+                if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+            ]
+            return httpx.Response(
+                response.status_code,
+                headers=headers,
+                content=bytes(body),
+                request=response.request,
+                extensions=response.extensions,
+            )
+
     def _json(self, response: httpx.Response, what: str, where: str) -> Any:
         encoding = response.charset_encoding or "utf-8"
         try:
@@ -270,6 +305,10 @@ class _Fetcher:
                 f"{kind}, beginning {start!r}",
                 where,
             ) from None
+
+
+class _TooLarge(Exception):
+    """An answer's body grew past ``GONGSHU_MAX_RESPONSE_BYTES``."""
 
 
 def _retry_after(value: str | None) -> float | None:

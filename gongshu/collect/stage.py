@@ -6,8 +6,11 @@ Order of work, so that nothing is stored from a batch that fails:
   2. a file whose bytes were collected before is skipped at once (batch fingerprint);
   3. the raw gate's header check: the catalog's columns are present (extra ones are a warning);
   4. every chunk is appended inside one transaction while per-row flags are gathered;
-  5. the raw gate's row checks (row count, decodable text); then the batch row, with the new
-     high-water mark, is written in the same transaction and committed, or everything is rolled back.
+  5. the raw gate's row checks (row count, decodable text, no NUL byte, no value larger than
+     ``GONGSHU_MAX_FIELD_BYTES``); then the batch row, with the new high-water mark, is written in the
+     same transaction and committed, or everything is rolled back. Once a chunk holds a NUL byte or an
+     oversized value the batch is lost anyway: later chunks are still read (so that the error counts
+     every faulty row) but no longer stored (PostgreSQL's COPY would fail on the NUL byte).
 Gate results are recorded whatever the outcome. A transient source error is raised (the task layer
 retries it); every other problem becomes a failed outcome whose error says what to do.
 """
@@ -19,7 +22,7 @@ import hashlib
 import io
 import secrets
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from ..catalog.issues import closest
 from ..catalog.model import Resource
 from ..quality import gate, raw
 from ..runs import Outcome, outcome_for
+from ..settings import get_settings
 from ..store import models as m
 from ..store import ods
 from ..store.db import session_scope
@@ -131,17 +135,24 @@ def collect_resource(
     table = ods.ods_table(department, resource.id, [f.name for f in resource.fields])
     hasher = None if reading.digest else hashlib.sha256()
     rows_seen: list[pa.ChunkedArray] = []
-    flags: list[pa.ChunkedArray] = []
+    flags: dict[str, list[pa.ChunkedArray]] = {raw.UNDECODABLE: [], raw.NUL_BYTE: [], raw.TOO_LARGE: []}
+    faults: list[raw.ValueFault] = []
+    max_bytes = get_settings().max_field_bytes
     stored = 0
     result = header
     try:
         with _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(), engine.begin() as conn:
             ods.ensure_table(conn, table)
-            for picked, bad in prefetched(_prepare(reading.chunks, by_column, hasher)):
+            for picked, bad, values in prefetched(_prepare(reading.chunks, by_column, hasher, max_bytes)):
                 rows_seen.append(picked.column(SOURCE_ROW))
-                flags.append(bad)
-                stored += ods.append(conn, table, picked, batch_id, collected_at)
-            if stored == 0 and since is not None:
+                flags[raw.UNDECODABLE].append(bad)
+                flags[raw.NUL_BYTE].append(values.nul)
+                flags[raw.TOO_LARGE].append(values.too_large)
+                faults.extend(values.faults)
+                if not faults:
+                    stored += ods.append(conn, table, picked, batch_id, collected_at)
+            read = sum(len(r) for r in rows_seen)
+            if read == 0 and since is not None:
                 raise _Abandon(
                     outcome(
                         "completed",
@@ -162,9 +173,10 @@ def collect_resource(
                 raise _Abandon(
                     outcome(
                         "failed",
-                        rows_in=stored,
+                        rows_in=read,
                         rows_out=0,
-                        error=_rows_error(result, resource) + "; nothing from this batch was stored",
+                        error=_rows_error(result, resource, faults, reading.description, max_bytes)
+                        + "; nothing from this batch was stored",
                         details=details,
                     )
                 )
@@ -220,13 +232,20 @@ def collect_resource(
     return outcome("completed", rows_in=stored, rows_out=stored, details=details)
 
 
-def _prepare(chunks, by_column: dict[str, str], hasher) -> Iterator[tuple[pa.Table, pa.ChunkedArray]]:  # noqa: ANN001
-    """Each chunk as the ODS stores it, with its per-row decoding flags (run ahead in a thread)."""
+def _prepare(
+    chunks,  # noqa: ANN001
+    by_column: dict[str, str],
+    hasher,  # noqa: ANN001
+    max_bytes: int,
+) -> Iterator[tuple[pa.Table, pa.ChunkedArray, raw.ValueChecks]]:
+    """Each chunk as the ODS stores it, with its per-row decoding flags and value checks (run ahead
+    in a thread)."""
+    fields = list(by_column.values())
     for chunk in chunks:
         picked = _pick(chunk, by_column)
         if hasher is not None:
             hasher.update(_canonical_bytes(picked))
-        yield picked, raw.undecodable(picked, list(by_column.values()))
+        yield picked, raw.undecodable(picked, fields), raw.value_checks(picked, fields, max_bytes)
 
 
 def _pick(chunk: pa.Table, by_column: dict[str, str]) -> pa.Table:
@@ -264,13 +283,43 @@ def _columns_error(resource: Resource, found: list[str], where: str) -> str:
     )
 
 
-def _rows_error(result: gate.GateResult, resource: Resource) -> str:
+def _rows_error(
+    result: gate.GateResult,
+    resource: Resource,
+    faults: list[raw.ValueFault] | None = None,
+    where: str = "",
+    max_bytes: int = 0,
+) -> str:
+    """The raw gate's failure as a sentence; faulty values by source row and field, never their text."""
     q = resource.quality
+    columns = {f.name: f.column for f in resource.fields}
+    faults = faults or []
+
+    def listed(kind: str, count: int | None, what: Callable[[raw.ValueFault], str]) -> str:
+        shown = sorted((f for f in faults if f.kind == kind), key=lambda f: (f.row, f.field))[: raw.LISTED]
+        named = [f"row {f.row} field '{f.field}' (column '{columns.get(f.field, f.field)}'{what(f)})" for f in shown]
+        more = f" and {count - len(shown)} more row(s)" if count is not None and count > len(shown) else ""
+        return ", ".join(named) + more + " (rows count the records from 1, header and title rows not counted)"
+
     parts = []
     for check in result.failed:
         if check.rule == "ROW_COUNT":
             bounds = f"at least {q.min_rows}" + (f" and at most {q.max_rows}" if q.max_rows else "")
             parts.append(f"the batch has {check.observed.get('observed_value')} rows; the catalog expects {bounds}")
+        elif check.rule == "TEXT_NUL_BYTE":
+            parts.append(
+                f"{check.unexpected_count} row(s) of {where} hold a NUL byte (\\x00), which is not text and "
+                f"cannot be stored: {listed('nul', check.unexpected_count, lambda f: '')}; "
+                "remove the NUL bytes at the source (often a binary or fixed-width export)"
+            )
+        elif check.rule == "VALUE_TOO_LARGE":
+            limit = _size(max_bytes)
+            parts.append(
+                f"{check.unexpected_count} row(s) of {where} hold a value larger than {limit} "
+                f"(GONGSHU_MAX_FIELD_BYTES): {listed('size', check.unexpected_count, lambda f: ', ' + _size(f.size))}; "
+                "shorten or remove the value at the source (a file, image or log does not belong in a catalog "
+                "field), or raise the limit"
+            )
         elif check.rule == "TEXT_UNDECODABLE":
             parts.append(
                 f"{check.unexpected_count} rows hold text that was not decoded right (U+FFFD or 锟斤拷), "
@@ -279,3 +328,12 @@ def _rows_error(result: gate.GateResult, resource: Resource) -> str:
         else:
             parts.append(f"{check.rule} failed")
     return "raw gate failed: " + "; ".join(parts)
+
+
+def _size(n: int) -> str:
+    """Bytes as a person reads them: ``4 MiB``, ``5.2 MiB``, ``900 KiB``, ``12 bytes``."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{n} bytes"

@@ -25,6 +25,8 @@ BATCH_ID = "_batch_id"
 COLLECTED_AT = "_collected_at"
 SOURCE_ROW = "_source_row"
 _READ_SLICE = 100_000
+_ARROW_BLOCK = 1 << 20  # pyarrow's default read block
+_ARROW_MAX_BLOCK = (1 << 31) - 1  # its block size is a 32-bit integer
 SAFE_LITERAL = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -142,14 +144,27 @@ def _read_postgresql(conn: Connection, name: str, fields: Sequence[str], batch_i
     cursor = conn.connection.driver_connection.cursor()
     literal = "'" + batch_id.replace("'", "''") + "'"
     select = f"SELECT {_quoted([SOURCE_ROW, *fields])} FROM {_quoted([name])} WHERE {BATCH_ID} = {literal} ORDER BY 1"
-    buf = io.BytesIO()
+    data = bytearray()
+    longest = 0
     with cursor.copy(f"COPY ({select}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
-        for data in copy:
-            buf.write(data)
-    buf.seek(0)
-    # COPY writes NULL as an empty unquoted field and '' as "": keep them apart
+        # libpq hands COPY TO's output over one row at a time, so the longest piece is the longest row
+        for piece in copy:
+            data += piece
+            longest = max(longest, len(piece))
+    # pyarrow's reader fails on a row longer than its block ("straddling object straddles two block
+    # boundaries"), so the block holds the longest row with room to spare: a batch holding one large
+    # value must be readable, or every cleanse of it fails. Values may hold line breaks (COPY quotes
+    # them), which pyarrow only reads right across blocks with newlines_in_values; but a CR LF inside
+    # a value whose CR ends a block loses its LF (apache/arrow#51368, open in pyarrow 26): when the
+    # batch holds a CR at all, it is read as one block (it is in memory whole already).
+    block = max(_ARROW_BLOCK, 2 * longest + 1)
+    if b"\r" in data:
+        block = max(block, len(data) + 1)
+    block = min(block, _ARROW_MAX_BLOCK)
     return pacsv.read_csv(
-        buf,
+        pa.py_buffer(data),
+        read_options=pacsv.ReadOptions(block_size=block),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={SOURCE_ROW: pa.int64(), **{f: pa.string() for f in fields}},
             strings_can_be_null=True,

@@ -262,3 +262,21 @@ def test_a_process_killed_mid_load_leaves_all_or_nothing_and_a_rerun_completes(m
     rerun = collect_resource(engine, "scjgj", resource, folder, "run-again")
     assert rerun.status == ("completed" if stored == 0 else "skipped")
     assert len(ods_rows(engine)) == n
+
+
+@pytest.mark.parametrize("mangled", ["\ufffd", "锟斤拷"])
+def test_mangled_text_over_the_catalogs_ratio_fails_the_raw_gate(make, db_url, mangled):
+    engine = get_engine(db_url)
+    lines = rows(10).splitlines(keepends=True)
+    for i in (3, 8):  # rows 4 and 9, in different chunks of 3 rows
+        lines[i] = lines[i].replace("商行", f"商{mangled}行")
+    resource, folder = make(HEADER + "".join(lines))
+    out = collect_resource(engine, "scjgj", resource, folder, "run-1", chunk_rows=3)
+    assert out.status == "failed"
+    assert "2 rows hold text that was not decoded right" in out.error
+    assert ods_rows(engine) == []
+    lines[8] = rows(1, start=9)
+    (folder / "licences.csv").write_text(HEADER + "".join(lines), encoding="utf-8")
+    one = collect_resource(engine, "scjgj", resource, folder, "run-2", chunk_rows=3)
+    assert one.status == "completed"
+    assert one.details["gate"]["warnings"] == ["TEXT_UNDECODABLE on _undecodable (1 rows)"]
