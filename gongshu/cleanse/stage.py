@@ -106,17 +106,22 @@ def cleanse_resource(
     ``standardise``: what stands in for :func:`standardise_table` (same result, computed elsewhere:
     in chunks on a Dask cluster, see ``gongshu.cleanse.chunks``).
 
-    The resource is claimed first (``gongshu.claims``): while another run cleanses it, this one skips
-    it saying so. The outcome is written to ``run_log`` here, not by the flow: in the transaction of
-    each batch's DWD commit (so a process killed after that commit still leaves its record), and in a
-    transaction of its own when no batch was cleansed. The returned outcome is marked logged."""
+    A resource with something to cleanse is claimed first (``gongshu.claims``): while another run
+    cleanses it, this one skips it saying so. The outcome of cleansed batches is written to
+    ``run_log`` here, in the transaction of each batch's DWD commit, so that a process killed after
+    that commit still leaves its record; such an outcome comes back marked logged. Outcomes of no
+    commit (nothing to do, busy, no suite) are left to the flow's writer."""
     started = clock.now()
     outcome = outcome_for(STAGE, department, resource.id, started)
+    if batch_id is None:  # nothing to do needs no claim
+        with session_scope(engine) as session:
+            if not pending_batches(session, department, resource.id):
+                return _nothing_to_do(session, department, resource.id, outcome)
     claim = claims.acquire(engine, STAGE, department, resource.id, run_id)
     if isinstance(claim, claims.Busy):
-        return _log(engine, run_id, flow_run_id, outcome("skipped", reason=claim.reason("cleansed")))
+        return outcome("skipped", reason=claim.reason("cleansed"))
     try:
-        result = _cleanse_claimed(
+        return _cleanse_claimed(
             engine,
             department,
             resource,
@@ -131,12 +136,22 @@ def cleanse_resource(
         )
     finally:
         claims.release(engine, claim)
-    return result if result.logged else _log(engine, run_id, flow_run_id, result)
 
 
-def _log(engine: Engine, run_id: str, flow_run_id: str | None, outcome: Outcome) -> Outcome:
-    with session_scope(engine) as session:
-        return record_now(session, run_id, outcome, flow_run_id)
+def _nothing_to_do(session: Session, department: str, resource: str, outcome: Callable[..., Outcome]) -> Outcome:
+    last = session.scalar(
+        sa.select(m.CleanseBatch)
+        .where(m.CleanseBatch.department_key == department, m.CleanseBatch.resource_key == resource)
+        .where(m.CleanseBatch.status == "completed")
+        .order_by(m.CleanseBatch.finished_at.desc())
+        .limit(1)
+    )
+    reason = (
+        f"no batch collected since batch {last.batch_id} was cleansed (run {last.run_id}); nothing to do"
+        if last
+        else "nothing collected yet: run the collect stage first"
+    )
+    return outcome("skipped", reason=reason)
 
 
 def _cleanse_claimed(
@@ -170,20 +185,8 @@ def _cleanse_claimed(
             pending = [batch]
         else:
             pending = pending_batches(session, department, resource.id)
-        if not pending:
-            last = session.scalar(
-                sa.select(m.CleanseBatch)
-                .where(m.CleanseBatch.department_key == department, m.CleanseBatch.resource_key == resource.id)
-                .where(m.CleanseBatch.status == "completed")
-                .order_by(m.CleanseBatch.finished_at.desc())
-                .limit(1)
-            )
-            reason = (
-                f"no batch collected since batch {last.batch_id} was cleansed (run {last.run_id}); nothing to do"
-                if last
-                else "nothing collected yet: run the collect stage first"
-            )
-            return outcome("skipped", reason=reason)
+        if not pending:  # cleansed by another run between the look and the claim
+            return _nothing_to_do(session, department, resource.id, outcome)
         session.expunge_all()
 
     path = suite_path(expectations_dir, department, resource.id)
