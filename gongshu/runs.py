@@ -77,7 +77,8 @@ def record(session: Session, run_id: str, outcomes: Iterable[Outcome], flow_run_
     """Write one ``run_log`` row per outcome (the one run-log writer of every stage). Outcomes the
     stage logged itself are left alone; a resource's outcome replaces the row its stage already
     wrote for it in this run (a stage that committed some work, then crashed), so a run keeps one row
-    per resource × stage."""
+    per resource × stage: the status, error and reason are the new ones, the row counts and details
+    of the committed work stay where the new outcome has none."""
     pending = [o for o in outcomes if not o.logged]
     if not pending:
         return
@@ -117,11 +118,11 @@ def _row(row: m.RunLog, o: Outcome, flow_run_id: str | None) -> m.RunLog:
     row.status = o.status
     row.started_at = o.started_at
     row.finished_at = o.finished_at
-    row.rows_in = o.rows_in
-    row.rows_out = o.rows_out
+    row.rows_in = o.rows_in if o.rows_in is not None else row.rows_in
+    row.rows_out = o.rows_out if o.rows_out is not None else row.rows_out
     row.error = o.error
     row.reason = o.reason
-    row.details = json.loads(json.dumps(o.details, default=str, ensure_ascii=False))
+    row.details = {**(row.details or {}), **json.loads(json.dumps(o.details, default=str, ensure_ascii=False))}
     return row
 
 

@@ -194,3 +194,81 @@ def test_an_older_workbook_never_replaces_a_newer_one(make, db_url, gongshu_home
     path.unlink()
     with session_scope(engine) as session:
         assert "missing" in feedback_state.behind(session, gongshu_home, ["scjgj"])["scjgj"]
+
+
+INCREMENTAL = """\
+department: {id: scjgj, name: 台州市市场监督管理局}
+resources:
+  - id: licences
+    name: 行政许可信息
+    category: 信用体系
+    format: 数据库
+    update_cycle: 每日
+    share: {type: 无条件共享, method: 数据库}
+    open: {type: 不予开放}
+    level: L1
+    primary_key: [licence_no]
+    fields:
+      - {name: licence_no, source_column: xkbh, kind: text, required: true}
+      - {name: holder, source_column: mc, kind: text}
+      - {name: updated_at, source_column: updated_at, kind: datetime}
+    source: {kind: sql, url: "sqlite:///front.db", table: t_licence, watermark: updated_at}
+"""
+
+
+def test_a_crash_in_the_second_batch_keeps_the_record_of_the_first(tmp_path, db_url):
+    """An incremental resource cleanses its batches one commit each: the run's record follows each
+    commit, and the flow's writer, told of the crash, replaces that row rather than adding one."""
+    import sqlite3
+
+    from gongshu.quality.suites import write_suites
+    from gongshu.runs import Outcome, record
+
+    engine = get_engine(db_url)
+    with sqlite3.connect(tmp_path / "front.db") as db:
+        db.execute("CREATE TABLE t_licence (xkbh TEXT, mc TEXT, updated_at TEXT)")
+        db.executemany(
+            "INSERT INTO t_licence VALUES (?, ?, ?)",
+            [(f"XK{i}", f"商行{i}", f"2026-11-0{i} 08:00:00") for i in (1, 2, 3)],
+        )
+    (tmp_path / "scjgj.yaml").write_text(INCREMENTAL, encoding="utf-8")
+    catalog = load_catalog(tmp_path / "scjgj.yaml").catalog
+    write_suites(catalog, tmp_path / "expectations")
+    resource = catalog.resources[0]
+    assert collect_resource(engine, "scjgj", resource, tmp_path, "c1").rows_out == 3
+    with sqlite3.connect(tmp_path / "front.db") as db:
+        db.execute("INSERT INTO t_licence VALUES ('XK9', '商行9', '2026-11-09 08:00:00')")
+    assert collect_resource(engine, "scjgj", resource, tmp_path, "c2").rows_out == 1
+
+    commits = []
+
+    def die_in_the_second_batch(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith("INSERT INTO CLEANSE_BATCH"):
+            commits.append(statement)
+            if len(commits) == 2:
+                raise RuntimeError("killed")
+
+    sa.event.listen(engine, "before_cursor_execute", die_in_the_second_batch)
+    try:
+        with pytest.raises(RuntimeError, match="killed"):
+            cleanse_resource(engine, "scjgj", resource, "r1", expectations_dir=tmp_path / "expectations")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", die_in_the_second_batch)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text('SELECT COUNT(*) FROM "dwd_scjgj__licences"')).scalar_one() == 3
+    (row,) = run_log(engine)
+    assert (row.run_id, row.status, row.rows_in, row.rows_out) == ("r1", "completed", 3, 3)
+    assert len(row.details["batches"]) == 1
+
+    # the flow learns of the crash and logs it: the resource keeps one row in the run
+    now = dt.datetime.now(dt.UTC)
+    crashed = Outcome(STAGE, "scjgj", "licences", "failed", now, now, error="cleansing crashed: killed")
+    with session_scope(engine) as session:
+        record(session, "r1", [crashed])
+    (row,) = run_log(engine)
+    assert (row.status, row.error) == ("failed", "cleansing crashed: killed")
+    assert (row.rows_in, row.rows_out, len(row.details["batches"])) == (3, 3, 1)  # what was committed
+
+    out = cleanse_resource(engine, "scjgj", resource, "r2", expectations_dir=tmp_path / "expectations")
+    assert (out.status, out.rows_in, out.rows_out) == ("completed", 1, 1)
+    assert [(r.run_id, r.rows_in) for r in run_log(engine)] == [("r1", 3), ("r2", 1)]
