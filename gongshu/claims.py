@@ -9,7 +9,7 @@ refreshes the claim inside each of its commits (:func:`refresh`); if the claim i
 (taken over as stale), the refresh raises and that commit rolls back, so even a run wrongly deemed
 dead cannot write after its claim was taken. A claim left by a killed process is taken over when it
 was not refreshed within ``GONGSHU_CLAIM_TIMEOUT``, or at once when its process ran on this host and
-is gone.
+is gone; a live holder refreshes it in the background (:func:`kept_alive`) however long its work.
 
 Times here are the wall clock, not :mod:`gongshu.clock`: a run played as of another moment
 (``--as-of``) must not make a live claim look stale to a run of today.
@@ -20,6 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -141,6 +144,33 @@ def refresh(conn: Connection, claim: Claim) -> None:
             f"the claim on {claim.department}.{claim.resource} ({claim.stage}) of run {claim.run_id} is now held by "
             f"{by}: it was taken over as stale (GONGSHU_CLAIM_TIMEOUT); nothing of this commit was written"
         )
+
+
+@contextmanager
+def kept_alive(engine: Engine, claim: Claim, *, timeout: float | None = None) -> Iterator[None]:
+    """Refresh ``claim`` from a background thread, every third of the timeout, while the block runs:
+    a long batch (minutes of standardising, a slow load) never makes a live claim look stale. A
+    refresh that finds the claim taken over stops; the block's own commit then fails on it."""
+    every = (get_settings().claim_timeout if timeout is None else timeout) / 3
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                with engine.begin() as conn:
+                    refresh(conn, claim)
+            except ClaimLost:
+                return
+            except Exception:  # noqa: BLE001 - a database hiccup: the next beat, or the commit, will tell
+                continue
+
+    thread = threading.Thread(target=beat, name=f"claim-{claim.department}.{claim.resource}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def release(engine: Engine, claim: Claim) -> None:

@@ -121,19 +121,20 @@ def cleanse_resource(
     if isinstance(claim, claims.Busy):
         return outcome("skipped", reason=claim.reason("cleansed"))
     try:
-        return _cleanse_claimed(
-            engine,
-            department,
-            resource,
-            run_id,
-            claim,
-            outcome,
-            expectations_dir=expectations_dir,
-            batch_id=batch_id,
-            results_home=results_home,
-            standardise=standardise,
-            flow_run_id=flow_run_id,
-        )
+        with claims.kept_alive(engine, claim):
+            return _cleanse_claimed(
+                engine,
+                department,
+                resource,
+                run_id,
+                claim,
+                outcome,
+                expectations_dir=expectations_dir,
+                batch_id=batch_id,
+                results_home=results_home,
+                standardise=standardise,
+                flow_run_id=flow_run_id,
+            )
     finally:
         claims.release(engine, claim)
 

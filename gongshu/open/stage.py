@@ -105,7 +105,8 @@ def open_resource(
     if isinstance(claim, claims.Busy):
         return outcome("skipped", reason=claim.reason("released"), details={"held": "another run"})
     try:
-        return _open_claimed(engine, home, department, resource, run_id, claim, outcome, started, flow_run_id)
+        with claims.kept_alive(engine, claim):
+            return _open_claimed(engine, home, department, resource, run_id, claim, outcome, started, flow_run_id)
     except claims.ClaimLost as exc:
         return outcome("failed", error=str(exc))
     finally:

@@ -168,6 +168,39 @@ def test_a_stale_claim_is_taken_over_and_its_holder_can_no_longer_commit(make, d
     assert {r.run_id for r in run_log(engine)} == {"run-c"}
 
 
+def test_a_live_run_keeps_its_claim_however_long_its_batch_takes(make, db_url, monkeypatch):
+    engine = get_engine(db_url)
+    resource, folder = make("".join(GOOD))
+    assert collect_resource(engine, "scjgj", resource, folder, "c1").status == "completed"
+    monkeypatch.setenv("GONGSHU_CLAIM_TIMEOUT", "0.6")
+    reset_settings()
+    inside, second_done = threading.Event(), threading.Event()
+    first: dict = {}
+
+    def slow_standardise(res, raw):  # noqa: ANN001, ANN202
+        inside.set()
+        second_done.wait(timeout=30)  # far longer than the claim's timeout
+        return standardise_table(res, raw)
+
+    def run_a() -> None:
+        first["out"] = cleanse_resource(
+            engine, "scjgj", resource, "run-a", expectations_dir=folder / "expectations", standardise=slow_standardise
+        )
+
+    thread = threading.Thread(target=run_a)
+    thread.start()
+    try:
+        assert inside.wait(timeout=60)
+        time.sleep(1.5)
+        second = cleanse_resource(engine, "scjgj", resource, "run-b", expectations_dir=folder / "expectations")
+    finally:
+        second_done.set()
+        thread.join(timeout=60)
+    assert second.status == "skipped" and second.reason.startswith("being cleansed by run run-a since ")
+    assert first["out"].status == "completed", first["out"].error
+    assert [(run_id, status) for _, run_id, status in cleansings(engine)] == [("run-a", "completed")]
+
+
 def test_an_older_workbook_never_replaces_a_newer_one(make, db_url, gongshu_home):
     engine = get_engine(db_url)
     resource, folder = make("".join(GOOD) + f"{bad_check(uscc(4))},台州市丁有限公司,50,2021-01-01,存续\n")
