@@ -26,7 +26,7 @@ from gongshu.cleanse.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
 from gongshu.settings import get_settings
 from tasks.chunked import cleanse_one_chunked
-from tasks.cleanse import publish_cleanse_artifacts, write_feedback_one
+from tasks.cleanse import feedback_behind, publish_cleanse_artifacts, write_feedback_one
 from tasks.runlog import log_outcomes
 
 from .common import finish, selected
@@ -86,8 +86,12 @@ def cleanse_chunked_flow(
             report.outcomes.append(
                 Outcome(STAGE, department, res.id, "failed", now, now, error=f"chunked cleansing crashed: {result!r}")
             )
-    if any(o.status in ("completed", "failed") for o in report.outcomes):
-        report.outputs[f"feedback_{department}"] = write_feedback_one(department, catalog.catalog, current_period())
+    cleansed = any(o.status in ("completed", "failed") for o in report.outcomes)
+    behind = None if cleansed else feedback_behind([department]).get(department)  # a run killed while writing it
+    if cleansed or behind:
+        report.outputs[f"feedback_{department}"] = write_feedback_one(
+            department, catalog.catalog, current_period(), behind
+        )
     log_outcomes(run_id, STAGE, quote(report.outcomes))
     publish_cleanse_artifacts(report.outcomes)
     report.finished_at = clock.now()

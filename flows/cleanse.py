@@ -12,7 +12,7 @@ from gongshu import clock
 from gongshu.cleanse.feedback_data import current_period
 from gongshu.cleanse.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
-from tasks.cleanse import cleanse_one, publish_cleanse_artifacts, write_feedback_one
+from tasks.cleanse import cleanse_one, feedback_behind, publish_cleanse_artifacts, write_feedback_one
 from tasks.runlog import log_outcomes
 
 from .common import finish, run_name, selected, task_runner
@@ -68,10 +68,15 @@ def cleanse_flow(
 
     period = current_period()
     cleansed = {o.department for o in report.outcomes if o.status in ("completed", "failed")}
+    # and those a run killed while writing their workbook left behind
+    behind = feedback_behind([c.department.id for c in catalogs if c.department.id not in cleansed])
     feedback = [
-        (c.department.id, write_feedback_one.submit(c.department.id, quote(c.catalog), period))
+        (
+            c.department.id,
+            write_feedback_one.submit(c.department.id, quote(c.catalog), period, behind.get(c.department.id)),
+        )
         for c in catalogs
-        if c.department.id in cleansed
+        if c.department.id in cleansed or c.department.id in behind
     ]
     for dept, future in feedback:
         path = future.result(raise_on_failure=False)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from . import clock
@@ -42,6 +43,9 @@ class Outcome:
     reason: str | None = None
     """Why nothing was done (skipped outcomes only)."""
     details: dict[str, Any] = field(default_factory=dict)
+    logged: bool = field(default=False, repr=False, compare=False)
+    """Already in ``run_log``: written by the stage in the transaction of the work it reports (the
+    cleansing of a batch, a release), so that a crash never leaves the work without its record."""
 
     def __post_init__(self) -> None:
         if self.status == "failed" and not self.error:
@@ -70,25 +74,56 @@ def outcome_for(stage: str, department: str, resource: str | None, started: dt.d
 
 
 def record(session: Session, run_id: str, outcomes: Iterable[Outcome], flow_run_id: str | None = None) -> None:
-    """Write one ``run_log`` row per outcome (the one run-log writer of every stage)."""
-    for o in outcomes:
-        session.add(
-            m.RunLog(
-                run_id=run_id,
-                flow_run_id=flow_run_id,
-                stage=o.stage,
-                department_key=o.department,
-                resource_key=o.resource,
-                status=o.status,
-                started_at=o.started_at,
-                finished_at=o.finished_at,
-                rows_in=o.rows_in,
-                rows_out=o.rows_out,
-                error=o.error,
-                reason=o.reason,
-                details=json.loads(json.dumps(o.details, default=str, ensure_ascii=False)),
+    """Write one ``run_log`` row per outcome (the one run-log writer of every stage). Outcomes the
+    stage logged itself are left alone; a resource's outcome replaces the row its stage already
+    wrote for it in this run (a stage that committed some work, then crashed), so a run keeps one row
+    per resource × stage: the status, error and reason are the new ones, the row counts and details
+    of the committed work stay where the new outcome has none."""
+    pending = [o for o in outcomes if not o.logged]
+    if not pending:
+        return
+    rl = m.RunLog
+    existing = {
+        (r.stage, r.department_key, r.resource_key): r
+        for r in session.scalars(
+            sa.select(rl).where(
+                rl.run_id == run_id,
+                rl.stage.in_({o.stage for o in pending}),
+                rl.resource_key.is_not(None),
             )
         )
+    }
+    for o in pending:
+        row = existing.get((o.stage, o.department, o.resource)) if o.resource else None
+        if row is None:
+            session.add(_row(m.RunLog(run_id=run_id), o, flow_run_id))
+        else:
+            _row(row, o, flow_run_id)
+
+
+def record_now(session: Session, run_id: str, outcome: Outcome, flow_run_id: str | None = None) -> Outcome:
+    """Inside the transaction of the work ``outcome`` reports: write (or replace) its ``run_log`` row
+    and mark it logged, so that the flow's final writer leaves it alone. Returns the outcome."""
+    record(session, run_id, [outcome], flow_run_id)
+    session.flush()
+    outcome.logged = True
+    return outcome
+
+
+def _row(row: m.RunLog, o: Outcome, flow_run_id: str | None) -> m.RunLog:
+    row.flow_run_id = flow_run_id
+    row.stage = o.stage
+    row.department_key = o.department
+    row.resource_key = o.resource
+    row.status = o.status
+    row.started_at = o.started_at
+    row.finished_at = o.finished_at
+    row.rows_in = o.rows_in if o.rows_in is not None else row.rows_in
+    row.rows_out = o.rows_out if o.rows_out is not None else row.rows_out
+    row.error = o.error
+    row.reason = o.reason
+    row.details = {**(row.details or {}), **json.loads(json.dumps(o.details, default=str, ensure_ascii=False))}
+    return row
 
 
 @dataclass

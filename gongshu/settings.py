@@ -83,6 +83,15 @@ class Settings(BaseSettings):
         description="task runs the collect flow runs at once: collection mostly waits on the sources",
     )
     dask_workers: int = Field(2, ge=1, le=64, description="processes of the chunked cleanse's local Dask cluster")
+    claim_timeout: float = Field(
+        600.0,
+        gt=0,
+        description=(
+            "seconds after which a resource's cleanse or open claim not refreshed by its run is stale and another "
+            "run may take it over (a live run refreshes it every third of this; a claim whose process is gone "
+            "from this host is taken over at once)"
+        ),
+    )
     api_cursor_secret: str | None = Field(
         None,
         description="sharing API: secret sealing page cursors; unset, a random one per process "

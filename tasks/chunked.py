@@ -27,6 +27,8 @@ from gongshu.runs import Outcome
 from gongshu.settings import get_settings
 from gongshu.store.db import get_engine
 
+from .runlog import current_flow_run_id
+
 
 @dataclass
 class ChunkResult:
@@ -79,7 +81,9 @@ def cleanse_one_chunked(department: str, resource_id: str, resource: Resource, r
         expectations_dir=settings.expectations,
         results_home=settings.home,
         standardise=chunked(chunk_rows, run),
+        flow_run_id=current_flow_run_id(),
     )
     if placed:
         outcome.details["chunks"] = placed
+        outcome.logged = False  # the flow's log_outcomes replaces the row with the chunks added
     return outcome

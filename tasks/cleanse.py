@@ -5,32 +5,50 @@ resources the per-resource tables were pages of "passed" and a round trip to the
 
 from __future__ import annotations
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from gongshu.catalog.model import Catalog, Resource
 from gongshu.cleanse.feedback_data import write_department_feedback
+from gongshu.cleanse.feedback_state import behind
 from gongshu.cleanse.stage import cleanse_resource
 from gongshu.runs import Outcome
 from gongshu.settings import get_settings
 from gongshu.store.db import get_engine, session_scope
 
 from .naming import artifact_key
+from .runlog import current_flow_run_id
 
 
 @task(name="cleanse-resource", task_run_name="cleanse-{department}.{resource_id}", cache_policy=NO_CACHE)
 def cleanse_one(department: str, resource_id: str, resource: Resource, run_id: str) -> Outcome:
     settings = get_settings()
     return cleanse_resource(
-        get_engine(), department, resource, run_id, expectations_dir=settings.expectations, results_home=settings.home
+        get_engine(),
+        department,
+        resource,
+        run_id,
+        expectations_dir=settings.expectations,
+        results_home=settings.home,
+        flow_run_id=current_flow_run_id(),
     )
 
 
 @task(name="write-feedback", task_run_name="feedback-{department}", cache_policy=NO_CACHE)
-def write_feedback_one(department: str, catalog: Catalog, period: str) -> str:
+def write_feedback_one(department: str, catalog: Catalog, period: str, behind: str | None = None) -> str:
+    """``behind``: why the department's workbook is written again although nothing of it was
+    cleansed in this run (a run killed while writing it), for the log."""
+    if behind:
+        get_run_logger().warning("feedback workbook of %s written again: %s", department, behind)
     with session_scope() as session:
         return str(write_department_feedback(session, catalog, period, get_settings().home))
+
+
+def feedback_behind(departments: list[str]) -> dict[str, str]:
+    """Of ``departments``, those whose feedback workbook is behind their quality issues, with why."""
+    with session_scope() as session:
+        return behind(session, get_settings().home, departments)
 
 
 def _gate_rows(outcomes: list[Outcome]) -> list[dict]:

@@ -16,11 +16,14 @@ from gongshu.store.db import get_engine
 
 from .each import each_alone
 from .naming import artifact_key
+from .runlog import current_flow_run_id
 
 
 @task(name="open-resource", task_run_name="open-{department}.{resource_id}", cache_policy=NO_CACHE)
 def open_one(department: str, resource_id: str, resource: Resource, run_id: str) -> Outcome:
-    return open_resource(get_engine(), get_settings().home, department, resource, run_id)
+    return open_resource(
+        get_engine(), get_settings().home, department, resource, run_id, flow_run_id=current_flow_run_id()
+    )
 
 
 @task(name="hold-back", task_run_name="open-held-back", cache_policy=NO_CACHE)

@@ -13,6 +13,11 @@ from gongshu.settings import get_settings
 from gongshu.store.db import session_scope
 
 
+def current_flow_run_id() -> str | None:
+    """The Prefect flow run this code runs in, as ``run_log.flow_run_id`` records it."""
+    return str(flow_run.id) if flow_run.id else None
+
+
 @task(
     name="log-outcomes",
     task_run_name="log-{stage}-outcomes",
@@ -21,7 +26,9 @@ from gongshu.store.db import session_scope
     retry_delay_seconds=2,
 )
 def log_outcomes(run_id: str, stage: str, outcomes: list[Outcome]) -> int:
-    flow_run_id = str(flow_run.id) if flow_run.id else None
+    """The outcomes not yet in ``run_log`` (a stage writes those of committed work itself, see
+    ``Outcome.logged``), then the gate failures of all of them to the webhook."""
+    flow_run_id = current_flow_run_id()
     with session_scope() as session:
         record(session, run_id, outcomes, flow_run_id=flow_run_id)
     # after the commit, and never raising: a receiver that is down must not fail the stage

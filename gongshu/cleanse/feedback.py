@@ -370,6 +370,27 @@ def write_feedback(
     ``period`` is a month (``2026-11``, shown as 2026年11月) or any text to show as given. The bytes
     depend only on the arguments.
     """
+    return write_atomic(
+        path,
+        feedback_bytes(
+            department_name=department_name,
+            period=period,
+            generated_at=generated_at,
+            summaries=summaries,
+            problems=problems,
+        ),
+    )
+
+
+def feedback_bytes(
+    *,
+    department_name: str,
+    period: str,
+    generated_at: dt.datetime,
+    summaries: Sequence[ResourceSummary],
+    problems: Iterable[Problem],
+) -> bytes:
+    """The .xlsx bytes of the 数据质量问题反馈表 (see :func:`write_feedback`)."""
     moment = (generated_at if generated_at.tzinfo else generated_at.replace(tzinfo=dt.UTC)).replace(microsecond=0)
     open_problems, fixed_problems = _split(problems, summaries)
     title = f"{department_name} 数据质量问题反馈表（{period_label(period)}）"
@@ -386,4 +407,4 @@ def write_feedback(
     wb.properties.lastModifiedBy = "gongshu"
     wb.properties.title = title
     wb.properties.created = wb.properties.modified = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return write_atomic(path, workbook_bytes(wb, moment.astimezone(BEIJING)))
+    return workbook_bytes(wb, moment.astimezone(BEIJING))

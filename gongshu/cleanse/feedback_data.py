@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..catalog.model import Catalog
 from ..store import models as m
-from .feedback import Problem, ResourceSummary, write_feedback
+from . import feedback_state
+from .feedback import Problem, ResourceSummary, feedback_bytes
 from .rules import RULES, advice_for
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -122,12 +123,18 @@ def problems(session: Session, catalog: Catalog, period: str) -> list[Problem]:
 
 
 def write_department_feedback(session: Session, catalog: Catalog, period: str, home: Path) -> Path:
-    """Write ``$GONGSHU_HOME/feedback/<period>/<department>-<period>.xlsx`` and return its path."""
-    return write_feedback(
-        feedback_path(home, catalog.department.id, period),
+    """Write ``$GONGSHU_HOME/feedback/<period>/<department>-<period>.xlsx`` and return its path. The
+    workbook is installed (renamed into place) with the generation of the department's issues it
+    shows (``feedback_state``), in ``session``'s transaction: commit it right after."""
+    dept = catalog.department.id
+    at = feedback_state.generation(session, dept)  # before the data: the workbook is at least this new
+    path = feedback_path(home, dept, period)
+    data = feedback_bytes(
         department_name=catalog.department.name,
         period=period,
         generated_at=clock.now(),
         summaries=summaries(session, catalog, period),
         problems=problems(session, catalog, period),
     )
+    feedback_state.install(session, home, dept, period, path, data, at)
+    return path

@@ -31,16 +31,16 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from .. import clock
+from .. import claims, clock
 from ..catalog.model import Resource
 from ..ops.prune import is_pruned
 from ..quality import docs, gate
 from ..quality.suites import SuiteError, load_suite, suite_path
-from ..runs import Outcome, outcome_for
+from ..runs import Outcome, outcome_for, record_now
 from ..store import dwd, ods
 from ..store import models as m
 from ..store.db import session_scope
-from . import issues
+from . import feedback_state, issues
 from .result import CleanedTable
 from .table import standardise_table
 
@@ -99,15 +99,76 @@ def cleanse_resource(
     batch_id: str | None = None,
     results_home: Path | None = None,
     standardise: Standardise | None = None,
+    flow_run_id: str | None = None,
 ) -> Outcome:
     """Cleanse the resource's pending batches (or, with ``batch_id``, that one batch again).
     ``results_home``: keep the gate's latest GX results there, for ``gongshu quality docs``.
     ``standardise``: what stands in for :func:`standardise_table` (same result, computed elsewhere:
-    in chunks on a Dask cluster, see ``gongshu.cleanse.chunks``)."""
+    in chunks on a Dask cluster, see ``gongshu.cleanse.chunks``).
+
+    A resource with something to cleanse is claimed first (``gongshu.claims``): while another run
+    cleanses it, this one skips it saying so. The outcome of cleansed batches is written to
+    ``run_log`` here, in the transaction of each batch's DWD commit, so that a process killed after
+    that commit still leaves its record; such an outcome comes back marked logged. Outcomes of no
+    commit (nothing to do, busy, no suite) are left to the flow's writer."""
     started = clock.now()
-
     outcome = outcome_for(STAGE, department, resource.id, started)
+    if batch_id is None:  # nothing to do needs no claim
+        with session_scope(engine) as session:
+            if not pending_batches(session, department, resource.id):
+                return _nothing_to_do(session, department, resource.id, outcome)
+    claim = claims.acquire(engine, STAGE, department, resource.id, run_id)
+    if isinstance(claim, claims.Busy):
+        return outcome("skipped", reason=claim.reason("cleansed"))
+    try:
+        with claims.kept_alive(engine, claim):
+            return _cleanse_claimed(
+                engine,
+                department,
+                resource,
+                run_id,
+                claim,
+                outcome,
+                expectations_dir=expectations_dir,
+                batch_id=batch_id,
+                results_home=results_home,
+                standardise=standardise,
+                flow_run_id=flow_run_id,
+            )
+    finally:
+        claims.release(engine, claim)
 
+
+def _nothing_to_do(session: Session, department: str, resource: str, outcome: Callable[..., Outcome]) -> Outcome:
+    last = session.scalar(
+        sa.select(m.CleanseBatch)
+        .where(m.CleanseBatch.department_key == department, m.CleanseBatch.resource_key == resource)
+        .where(m.CleanseBatch.status == "completed")
+        .order_by(m.CleanseBatch.finished_at.desc())
+        .limit(1)
+    )
+    reason = (
+        f"no batch collected since batch {last.batch_id} was cleansed (run {last.run_id}); nothing to do"
+        if last
+        else "nothing collected yet: run the collect stage first"
+    )
+    return outcome("skipped", reason=reason)
+
+
+def _cleanse_claimed(
+    engine: Engine,
+    department: str,
+    resource: Resource,
+    run_id: str,
+    claim: claims.Claim,
+    outcome: Callable[..., Outcome],
+    *,
+    expectations_dir: Path,
+    batch_id: str | None,
+    results_home: Path | None,
+    standardise: Standardise | None,
+    flow_run_id: str | None,
+) -> Outcome:
     full_snapshot = not getattr(resource.source, "watermark", None)
     with session_scope(engine) as session:
         if batch_id is not None:
@@ -125,20 +186,8 @@ def cleanse_resource(
             pending = [batch]
         else:
             pending = pending_batches(session, department, resource.id)
-        if not pending:
-            last = session.scalar(
-                sa.select(m.CleanseBatch)
-                .where(m.CleanseBatch.department_key == department, m.CleanseBatch.resource_key == resource.id)
-                .where(m.CleanseBatch.status == "completed")
-                .order_by(m.CleanseBatch.finished_at.desc())
-                .limit(1)
-            )
-            reason = (
-                f"no batch collected since batch {last.batch_id} was cleansed (run {last.run_id}); nothing to do"
-                if last
-                else "nothing collected yet: run the collect stage first"
-            )
-            return outcome("skipped", reason=reason)
+        if not pending:  # cleansed by another run between the look and the claim
+            return _nothing_to_do(session, department, resource.id, outcome)
         session.expunge_all()
 
     path = suite_path(expectations_dir, department, resource.id)
@@ -149,24 +198,46 @@ def cleanse_resource(
 
     units, superseded = (pending[-1:], pending[:-1]) if full_snapshot else (pending, [])
     results: list[BatchResult] = []
+    logged: list[Outcome] = []
+
+    def commit_with(session: Session, result: BatchResult) -> None:
+        """In the batch's transaction: the outcome so far into ``run_log``, the claim refreshed."""
+        done = _outcome(outcome, department, resource, [*results, result], superseded)
+        logged[:] = [record_now(session, run_id, done, flow_run_id)]
+        claims.refresh(session.connection(), claim)
+
     for batch in units:
-        result = cleanse_batch(
-            engine,
-            department,
-            resource,
-            batch,
-            suite,
-            run_id,
-            full_snapshot=full_snapshot,
-            superseded=superseded,
-            standardise=standardise,
-        )
+        try:
+            result = cleanse_batch(
+                engine,
+                department,
+                resource,
+                batch,
+                suite,
+                run_id,
+                full_snapshot=full_snapshot,
+                superseded=superseded,
+                standardise=standardise,
+                commit_with=commit_with,
+            )
+        except claims.ClaimLost as exc:
+            return outcome("failed", error=str(exc))
         if results_home is not None and result.gate is not None:
             docs.save_results(results_home, department, resource.id, result.gate)
         results.append(result)
         if not result.ok:
             break
+    return logged[0]
 
+
+def _outcome(
+    outcome: Callable[..., Outcome],
+    department: str,
+    resource: Resource,
+    results: list[BatchResult],
+    superseded: list[m.CollectBatch],
+) -> Outcome:
+    """The resource's outcome after ``results`` (the batches cleansed so far, in order)."""
     details = _details(department, resource, results, superseded)
     rows = {
         "rows_in": sum(r.rows_in for r in results),
@@ -189,7 +260,11 @@ def cleanse_batch(
     full_snapshot: bool,
     superseded: list[m.CollectBatch] = (),  # type: ignore[assignment]
     standardise: Standardise | None = None,
+    commit_with: Callable[[Session, BatchResult], None] | None = None,
 ) -> BatchResult:
+    """Cleanse one batch and commit it: DWD rows, issues, gate results, its ``cleanse_batch`` row,
+    the department's feedback generation and whatever ``commit_with(session, result)`` adds (the
+    run's record), all in one transaction."""
     started = clock.now()
     names = [f.name for f in resource.fields]
     result = BatchResult(batch.id)
@@ -264,6 +339,10 @@ def cleanse_batch(
                             finished_at=finished,
                         )
                     )
+            session.flush()
+            if commit_with is not None:
+                commit_with(session, result)
+            feedback_state.bump(session, department)  # last: on PostgreSQL it locks the department's row
             session.flush()
     return result
 

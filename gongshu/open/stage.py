@@ -22,6 +22,7 @@ import json
 import secrets
 import shutil
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,11 +34,11 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from .. import clock
+from .. import claims, clock
 from ..catalog.model import Resource
 from ..catalog.vocab import FIELD_KIND_LABELS, LEVEL_LABELS
 from ..quality import gate
-from ..runs import Outcome, outcome_for
+from ..runs import Outcome, outcome_for, record_now
 from ..store import models as m
 from ..store.db import session_scope
 from . import files, layout
@@ -81,11 +82,48 @@ def latest_release(session: Session, department: str, resource: str) -> m.OpenRe
 
 
 def open_resource(
-    engine: Engine, home: Path, department: str, resource: Resource, run_id: str, *, now: dt.datetime | None = None
+    engine: Engine,
+    home: Path,
+    department: str,
+    resource: Resource,
+    run_id: str,
+    *,
+    now: dt.datetime | None = None,
+    flow_run_id: str | None = None,
 ) -> Outcome:
-    """Release the resource if it may be opened and has changed (see the module docstring)."""
+    """Release the resource if it may be opened and has changed (see the module docstring).
+
+    A resource that may open is claimed first (``gongshu.claims``): while another run releases it,
+    this one skips it saying so. A new release's ``run_log`` row is written in the release's own
+    transaction (the returned outcome is then marked logged): a process killed after the commit
+    still leaves its record."""
     started = now or clock.now()
     outcome = outcome_for(STAGE, department, resource.id, started)
+    if not release_decision(resource).openable:
+        return _open_claimed(engine, home, department, resource, run_id, None, outcome, started, flow_run_id)
+    claim = claims.acquire(engine, STAGE, department, resource.id, run_id)
+    if isinstance(claim, claims.Busy):
+        return outcome("skipped", reason=claim.reason("released"), details={"held": "another run"})
+    try:
+        with claims.kept_alive(engine, claim):
+            return _open_claimed(engine, home, department, resource, run_id, claim, outcome, started, flow_run_id)
+    except claims.ClaimLost as exc:
+        return outcome("failed", error=str(exc))
+    finally:
+        claims.release(engine, claim)
+
+
+def _open_claimed(
+    engine: Engine,
+    home: Path,
+    department: str,
+    resource: Resource,
+    run_id: str,
+    claim: claims.Claim | None,
+    outcome: Callable[..., Outcome],
+    started: dt.datetime,
+    flow_run_id: str | None,
+) -> Outcome:
     decision = release_decision(resource)
     base: dict[str, Any] = {"open_type": resource.open.type, "level": resource.level}
     if not decision.openable:
@@ -202,12 +240,19 @@ def open_resource(
             run_id=run_id,
             released_at=released_at,
         )
-        _publish(engine, department, resource.id, prepared.rows, record, tmp, final)
+        details.update(version=version, folder=record.folder, files=sorted(listing), content_hash=content_hash)
+        done = outcome("completed", rows_in=rows.num_rows, rows_out=prepared.rows.num_rows, details=details)
+
+        def commit_with(session: Session) -> None:
+            record_now(session, run_id, done, flow_run_id)
+            if claim is not None:
+                claims.refresh(session.connection(), claim)
+
+        _publish(engine, department, resource.id, prepared.rows, record, tmp, final, commit_with)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    details.update(version=version, folder=record.folder, files=sorted(listing), content_hash=content_hash)
-    return outcome("completed", rows_in=rows.num_rows, rows_out=prepared.rows.num_rows, details=details)
+    return done
 
 
 def write_release(
@@ -243,10 +288,18 @@ def write_release(
 
 
 def _publish(
-    engine: Engine, department: str, resource: str, rows: pa.Table, record: m.OpenRelease, tmp: Path, final: Path
+    engine: Engine,
+    department: str,
+    resource: str,
+    rows: pa.Table,
+    record: m.OpenRelease,
+    tmp: Path,
+    final: Path,
+    commit_with: Callable[[Session], None],
 ) -> None:
-    """The ``opn_`` table and the record in one transaction, the folder renamed into place last inside
-    it: a failed rename rolls the transaction back, a failed commit removes the renamed folder."""
+    """The ``opn_`` table, the record and whatever ``commit_with(session)`` adds (the run's record)
+    in one transaction, the folder renamed into place last inside it: a failed rename rolls the
+    transaction back, a failed commit removes the renamed folder."""
     renamed = False
     try:
         with _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(), engine.begin() as conn:
@@ -254,6 +307,7 @@ def _publish(
             with Session(bind=conn) as session:
                 session.add(record)
                 session.flush()
+                commit_with(session)
                 session.expunge(record)
             if final.exists():  # left by a release whose commit failed: no record names it
                 shutil.rmtree(final)

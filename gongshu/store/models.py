@@ -298,6 +298,43 @@ class QualityIssue(Base):
     fixed_batch_id: Mapped[str | None] = mapped_column(String(40))
 
 
+class StageClaim(Base):
+    """Who is working on a resource in a stage right now (cleanse, open): a run takes the row with
+    one conditional UPDATE (free, or held by a run that is stale) before it works on the resource,
+    refreshes it in each of its commits and frees it at the end, so two runs at once never cleanse or
+    release one resource twice. A free claim has no ``run_id``."""
+
+    __tablename__ = "stage_claim"
+
+    stage: Mapped[str] = mapped_column(String(20), primary_key=True)
+    department_key: Mapped[str] = mapped_column(String(48), primary_key=True)
+    resource_key: Mapped[str] = mapped_column(String(48), primary_key=True)
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    holder: Mapped[str | None] = mapped_column(String(200))
+    """``host:pid`` of the process holding the claim."""
+    claimed_at: Mapped[dt.datetime | None] = mapped_column()
+    refreshed_at: Mapped[dt.datetime | None] = mapped_column()
+    """Last sign of life of the holder: a claim not refreshed within GONGSHU_CLAIM_TIMEOUT is stale."""
+
+
+class FeedbackState(Base):
+    """Per department, how far its quality issues have moved and how far its feedback workbook
+    (反馈表) has followed: every cleansing commit adds one to ``issues_generation`` in its own
+    transaction; a workbook, once renamed into place, records the generation it was read at. A
+    department whose ``workbook_generation`` is behind (a process killed while writing the workbook)
+    gets its workbook written again by the next cleanse run."""
+
+    __tablename__ = "feedback_state"
+
+    department_key: Mapped[str] = mapped_column(String(48), primary_key=True)
+    issues_generation: Mapped[int] = mapped_column(Integer, default=0)
+    workbook_generation: Mapped[int | None] = mapped_column(Integer)
+    workbook_period: Mapped[str | None] = mapped_column(String(7))
+    workbook_path: Mapped[str | None] = mapped_column(String(500))
+    """The workbook last written, relative to ``$GONGSHU_HOME``."""
+    workbook_written_at: Mapped[dt.datetime | None] = mapped_column()
+
+
 class ApiKey(Base):
     """A key of the sharing API. The key is shown once (``gs_<key_id>_<secret>``); only the SHA-256
     of its secret is kept. A department key acts for its department; an admin key manages requests
