@@ -9,13 +9,16 @@ import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gongshu import clock
 from gongshu.scorecard.workdays import SHANGHAI
 from gongshu.settings import get_settings, reset_settings
+
+if TYPE_CHECKING:
+    from gongshu.runs import RunReport
 
 app = typer.Typer(
     help="公数 gongshu: a city's public-data programme as Prefect flows.",
@@ -471,7 +474,7 @@ def _run(
     raise typer.Exit(1 if report.failed else 0)
 
 
-def _write_report_copy(report, report_json: Path | None) -> str | None:  # noqa: ANN001
+def _write_report_copy(report: RunReport, report_json: Path | None) -> str | None:
     """Write the --report-json copy; on a full disk keep the previous file and say so (the sentence),
     with the run's own report (under $GONGSHU_HOME/reports) not written either if that failed."""
     failures = [report.outputs["report_error"]] if "report_error" in report.outputs else []
@@ -489,13 +492,12 @@ def _check_database(folder: Path, departments: list[str] | None, stages: list[st
     """Before Prefect starts: connect to the platform database (trying again as GONGSHU_DB_RETRY_DELAYS
     say) and, on SQLite, take its write lock for a moment. A database that is down, frozen or locked
     ends the run here: one line on stderr, the run report with the first stage failed, exit 1."""
-    from gongshu import clock as run_clock
     from gongshu.runs import RunReport, new_run_id
     from gongshu.store.db import check_database, database_problem
 
     from .options import database_lost
 
-    started = run_clock.now()
+    started = clock.now()
     try:
         check_database()
         return
@@ -503,7 +505,7 @@ def _check_database(folder: Path, departments: list[str] | None, stages: list[st
         problem = database_problem(exc)
         if problem is None:
             raise
-    report = RunReport(run_id=new_run_id(), started_at=started, finished_at=run_clock.now())
+    report = RunReport(run_id=new_run_id(), started_at=started, finished_at=clock.now())
     report.outcomes = database_lost(stages, folder, departments, problem.message)
     report.outputs["database_error"] = problem.message
     path = get_settings().reports_dir / f"{report.run_id}.json"
