@@ -101,11 +101,17 @@ class _Connector:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _answering_connection_class(answer_timeout: float) -> type:
+def _answering_connection_class(answer_timeout: float) -> type | None:
     """A psycopg connection that waits at most ``answer_timeout`` seconds for any one answer of the
     server, then closes (the pool drops it). ``statement_timeout`` is the server's own limit; this one
-    is for a server that cannot say even that (frozen, or the network path to it)."""
+    is for a server that cannot say even that (frozen, or the network path to it). None with a psycopg
+    whose wait() takes no timeout (before 3.2): the server-side limits alone apply then."""
+    import inspect
+
     import psycopg
+
+    if "timeout" not in inspect.signature(psycopg.Connection.wait).parameters:
+        return None
 
     class AnsweringConnection(psycopg.Connection):
         # psycopg has no client-side limit on waiting for an answer (libpq neither); its wait()
