@@ -13,6 +13,7 @@ from gongshu.cleanse.feedback_data import current_period
 from gongshu.cleanse.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
 from tasks.cleanse import cleanse_one, feedback_behind, publish_cleanse_artifacts, write_feedback_one
+from tasks.each import crash_error
 from tasks.runlog import log_outcomes
 
 from .common import finish, run_name, selected, task_runner
@@ -63,7 +64,7 @@ def cleanse_flow(
         else:  # a defect: the resource fails, the others go on
             now = clock.now()
             report.outcomes.append(
-                Outcome(STAGE, dept, res.id, "failed", now, now, error=f"cleansing crashed: {result!r}")
+                Outcome(STAGE, dept, res.id, "failed", now, now, error=crash_error("cleansing crashed", result))
             )
 
     period = current_period()

@@ -9,13 +9,16 @@ import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gongshu import clock
 from gongshu.scorecard.workdays import SHANGHAI
 from gongshu.settings import get_settings, reset_settings
+
+if TYPE_CHECKING:
+    from gongshu.runs import RunReport
 
 app = typer.Typer(
     help="公数 gongshu: a city's public-data programme as Prefect flows.",
@@ -418,9 +421,11 @@ def _run(
             )
 
     settings.home.mkdir(parents=True, exist_ok=True)
+    from gongshu.runs import new_run_id
+
+    _check_database(folder, departments, chosen, report_json)
     if not verbose:  # our summary says what happened; Prefect's lines stay in its UI (and with -v)
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    from gongshu.runs import new_run_id
 
     if not os.environ.get("PREFECT_API_URL"):
         typer.echo("starting Prefect's temporary local server (10-20 s; set PREFECT_API_URL to use a running one)")
@@ -449,9 +454,7 @@ def _run(
     report = state.result(raise_on_failure=False)
     if isinstance(report, BaseException):
         _fail(f"the pipeline crashed: {report}", code=1)
-    if report_json:
-        report.write(report_json)
-        report.outputs["report_json"] = str(report_json)
+    unwritten = _write_report_copy(report, report_json)
     from .summary import print_summary
 
     print_summary(report, demo=demo)
@@ -463,7 +466,61 @@ def _run(
             print_history(*history)
         share_demo(report)
     typer.echo(f"finished in {time.monotonic() - started:.1f} s")
+    if "database_error" in report.outputs:  # one line for the whole run, not one per department
+        where = report.outputs.get("report") or report.outputs.get("report_json")
+        _fail(report.outputs["database_error"] + (f"; run report: {where}" if where else ""), code=1)
+    if unwritten:
+        _fail(unwritten, code=1)
     raise typer.Exit(1 if report.failed else 0)
+
+
+def _write_report_copy(report: RunReport, report_json: Path | None) -> str | None:
+    """Write the --report-json copy; on a full disk keep the previous file and say so (the sentence),
+    with the run's own report (under $GONGSHU_HOME/reports) not written either if that failed."""
+    failures = [report.outputs["report_error"]] if "report_error" in report.outputs else []
+    if report_json:
+        try:
+            report.write(report_json)
+            report.outputs["report_json"] = str(report_json)
+        except OSError as exc:
+            kept = "; the previous one is kept" if report_json.exists() else ""
+            failures.append(f"the run report {report_json} was not written: {exc.strerror or exc}{kept}")
+    return "; ".join(failures) or None
+
+
+def _check_database(folder: Path, departments: list[str] | None, stages: list[str], report_json: Path | None) -> None:
+    """Before Prefect starts: connect to the platform database (trying again as GONGSHU_DB_RETRY_DELAYS
+    say) and, on SQLite, take its write lock for a moment. A database that is down, frozen or locked
+    ends the run here: one line on stderr, the run report with the first stage failed, exit 1."""
+    from gongshu.runs import RunReport, new_run_id
+    from gongshu.store.db import check_database, database_problem
+
+    from .options import database_lost
+
+    started = clock.now()
+    try:
+        check_database()
+        return
+    except Exception as exc:
+        problem = database_problem(exc)
+        if problem is None:
+            raise
+    report = RunReport(run_id=new_run_id(), started_at=started, finished_at=clock.now())
+    report.outcomes = database_lost(stages, folder, departments, problem.message)
+    report.outputs["database_error"] = problem.message
+    path = get_settings().reports_dir / f"{report.run_id}.json"
+    report.outputs["report"] = str(path)
+    try:
+        report.write(path)
+    except OSError as exc:
+        report.outputs.pop("report")
+        report.outputs["report_error"] = f"the run report {path} was not written: {exc.strerror or exc}"
+    unwritten = _write_report_copy(report, report_json)
+    where = report.outputs.get("report") or report.outputs.get("report_json")
+    _fail(
+        problem.message + (f"; run report: {where}" if where else "") + (f"; {unwritten}" if unwritten else ""),
+        code=1,
+    )
 
 
 def _set_clock(as_of: str | None) -> None:

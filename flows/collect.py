@@ -11,7 +11,8 @@ from gongshu import clock
 from gongshu.collect.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
 from gongshu.settings import get_settings
-from tasks.collect import collect_one, publish_collect_artifact
+from gongshu.store.db import database_problem
+from tasks.collect import collect_one, publish_collect_artifact, retries_of
 from tasks.runlog import log_outcomes
 
 from .common import finish, run_name, selected, task_runner
@@ -39,8 +40,16 @@ def collect_flow(departments: list[str] | None = None, resources: list[str] | No
         result = future.result(raise_on_failure=False)
         if isinstance(result, Outcome):
             report.outcomes.append(result)
-        else:  # retries exhausted on a transient error, or a bug: the resource fails, the others go on
+        else:  # retries exhausted on a transient error, a database error, a bug: it fails, the others go on
             now = clock.now()
+            if isinstance(result, BaseException):
+                problem = database_problem(result)  # the database's sentence: no statement, no row values
+                retries = retries_of(future)
+                error = (problem.message if problem else str(result)) + (
+                    f" (gave up after {retries} retr{'y' if retries == 1 else 'ies'})" if retries else ""
+                )
+            else:
+                error = f"the task ended {future.state.name}"
             report.outcomes.append(
                 Outcome(
                     stage=STAGE,
@@ -49,11 +58,7 @@ def collect_flow(departments: list[str] | None = None, resources: list[str] | No
                     status="failed",
                     started_at=now,
                     finished_at=now,
-                    error=(
-                        f"{result} (gave up after {len(delays)} retries)"
-                        if isinstance(result, BaseException)
-                        else f"the task ended {future.state.name}"
-                    ),
+                    error=error,
                 )
             )
     log_outcomes(run_id, STAGE, quote(report.outcomes))

@@ -7,10 +7,18 @@ departments 2.3x slower (bench/pipeline_overhead.py). Deployments carry the stag
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import prefect
 from prefect.runtime import flow_run
+from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -33,8 +41,77 @@ def local_runs() -> Iterator[None]:
     if get_current_settings().api.url:
         yield
         return
+    # started here, in the main thread, rather than lazily by whichever thread of Prefect's first asks;
+    # Prefect's code asking for its temporary server then gets this one (and stops it at exit)
+    _TiedServer().start()
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != _PARENT[0]:  # the parent died before the line above
+        os._exit(0)
+
+
+class _TiedServer(SubprocessASGIServer):
+    """Prefect's temporary server, but stopped by the kernel when the process that started it dies,
+    ``kill -9`` included: Prefect stops it only at a clean exit (atexit), and a killed run left it
+    running, orphaned, holding its port and its database. Linux's PR_SET_PDEATHSIG, set in the child
+    before it execs uvicorn; elsewhere it is Prefect's server as it is.
+
+    SubprocessASGIServer keeps one instance per port in ``_instances``; made first (port None), this one
+    is what Prefect's clients get when they call ``SubprocessASGIServer()`` (as prefect_test_harness
+    does with its own). Prefect offers no way to pass ``preexec_fn``, so ``_run_uvicorn_command`` is
+    Prefect 3's own command with it added (prefect/server/api/server.py)."""
+
+    def _run_uvicorn_command(self) -> subprocess.Popen:
+        if _PRCTL is None or threading.current_thread() is not threading.main_thread():
+            # the signal follows the thread that started the child: only the main thread lives as long
+            return super()._run_uvicorn_command()
+        _PARENT[0] = os.getpid()
+        return subprocess.Popen(
+            args=[
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                str(prefect.__module_path__.parent),
+                "--factory",
+                "prefect.server.api.server:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "error",
+                "--lifespan",
+                "on",
+            ],
+            env={
+                **os.environ,
+                "PREFECT_UI_ENABLED": "0",
+                "PREFECT__SERVER_EPHEMERAL": "1",
+                "PREFECT__SERVER_FINAL": "1",
+                **get_current_settings().to_environment_variables(exclude_unset=True),
+            },
+            preexec_fn=_die_with_parent,
+        )
+
+
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up before any fork (the child must not load anything), or None off Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PR_SET_PDEATHSIG = 1
+_PRCTL = _prctl()
+_PARENT = [0]
 
 
 def task_runner(threads: int | None = None) -> ThreadPoolTaskRunner:

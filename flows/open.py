@@ -14,6 +14,7 @@ from gongshu import clock
 from gongshu.open.masking import release_decision
 from gongshu.open.stage import STAGE
 from gongshu.runs import Outcome, RunReport, new_run_id
+from tasks.each import crash_error
 from tasks.open import build_portal_site, hold_back, open_one, publish_open_artifacts
 from tasks.runlog import log_outcomes
 
@@ -70,7 +71,7 @@ def open_flow(
         else:  # a defect or an I/O error: the resource fails, the others go on
             now = clock.now()
             report.outcomes.append(
-                Outcome(STAGE, dept, res.id, "failed", now, now, error=f"the release crashed: {result!r}")
+                Outcome(STAGE, dept, res.id, "failed", now, now, error=crash_error("the release crashed", result))
             )
     if held_back is not None:
         result = held_back.result(raise_on_failure=False)
@@ -78,9 +79,8 @@ def open_flow(
             report.outcomes += result
         else:  # the task itself crashed
             now = clock.now()
-            report.outcomes += [
-                Outcome(STAGE, d, r.id, "failed", now, now, error=f"holding back crashed: {result!r}") for d, r in held
-            ]
+            error = crash_error("holding back crashed", result)
+            report.outcomes += [Outcome(STAGE, d, r.id, "failed", now, now, error=error) for d, r in held]
     order = {(c.department.id, res.id): n for n, (c, res) in enumerate(selection)}
     report.outcomes.sort(key=lambda o: order.get((o.department, o.resource), len(order)))
     log_outcomes(run_id, STAGE, quote(report.outcomes))

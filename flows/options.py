@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from gongshu import clock
-from gongshu.runs import STAGES
+from gongshu.runs import STAGES, Outcome
+from gongshu.settings import get_settings
 
 BUILT_STAGES: tuple[str, ...] = ("catalog", "collect", "cleanse", "share", "open", "scorecard")
 """The stages that have a flow so far, in pipeline order (flows/pipeline.py checks it)."""
@@ -36,3 +38,26 @@ def check_period(period: str | None) -> str:
     if not PERIOD.match(period):
         raise ValueError(f"period '{period}' is not a month in the form YYYY-MM")
     return period
+
+
+def database_lost(
+    stages: list[str], catalogs: str | Path | None, departments: list[str] | None, error: str
+) -> list[Outcome]:
+    """The outcomes of a run whose platform database failed at the first of ``stages``: that stage
+    failed with ``error`` for each department of the run, the later ones skipped (they would fail the
+    same way). The departments: those asked for, else those of the catalog files."""
+    if departments:
+        depts = list(departments)
+    else:
+        from gongshu.catalog import discover, load_catalog
+
+        files = discover([Path(catalogs) if catalogs else get_settings().catalogs])
+        depts = sorted({load_catalog(f).department_id or f.stem for f in files}) or ["all"]
+    now = clock.now()
+    first, later = stages[0], stages[1:]
+    why = f"not run: the platform database failed at the {first} stage"
+    outcomes = []
+    for dept in depts:
+        outcomes.append(Outcome(first, dept, None, "failed", now, now, error=error))
+        outcomes += [Outcome(s, dept, None, "skipped", now, now, reason=why) for s in later]
+    return outcomes

@@ -12,13 +12,14 @@ from prefect import flow
 from gongshu import clock
 from gongshu.runs import RunReport, new_run_id
 from gongshu.settings import get_settings
+from gongshu.store.db import database_problem
 
 from .catalog import catalog_flow
 from .cleanse import cleanse_flow
 from .collect import collect_flow
 from .common import finish, run_name
 from .open import open_flow
-from .options import BUILT_STAGES, check_period, check_stages
+from .options import BUILT_STAGES, check_period, check_stages, database_lost
 from .scorecard import scorecard_flow
 from .share import share_flow
 
@@ -70,11 +71,21 @@ def pipeline_flow(
                     stopped.setdefault(f"{o.department}.{o.resource}", f"{o.stage} failed: {o.error}")
             report.outputs.update(stage_report.outputs)
         else:  # the stage flow crashed before it could report
-            raise RuntimeError(f"stage {stage} crashed: {state.message}") from (
-                stage_report if isinstance(stage_report, BaseException) else None
-            )
+            problem = database_problem(stage_report) if isinstance(stage_report, BaseException) else None
+            if problem is None:
+                raise RuntimeError(f"stage {stage} crashed: {state.message}") from (
+                    stage_report if isinstance(stage_report, BaseException) else None
+                )
+            # the platform database failed: this stage fails, the later ones would fail the same way
+            report.outputs["database_error"] = problem.message
+            report.outcomes += database_lost(chosen[chosen.index(stage) :], catalogs, departments, problem.message)
+            break
     report.finished_at = clock.now()
     report_path = get_settings().reports_dir / f"{run_id}.json"
     report.outputs["report"] = str(report_path)
-    report.write(report_path)
+    try:
+        report.write(report_path)
+    except OSError as exc:  # a full disk: the run's result is still returned, and the CLI says so
+        del report.outputs["report"]
+        report.outputs["report_error"] = f"the run report {report_path} was not written: {exc.strerror or exc}"
     return finish("pipeline", report)

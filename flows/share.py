@@ -13,6 +13,7 @@ from gongshu.catalog.model import Resource
 from gongshu.runs import Outcome, RunReport, new_run_id
 from gongshu.share.stage import STAGE
 from gongshu.share.workflow import NEVER
+from tasks.each import crash_error
 from tasks.runlog import log_outcomes
 from tasks.share import publish_share_artifacts, share_department
 
@@ -55,9 +56,8 @@ def share_flow(
             report.outcomes += result
         else:  # the task itself crashed: the department's resources fail, the others go on
             now = clock.now()
-            report.outcomes += [
-                Outcome(STAGE, dept, r.id, "failed", now, now, error=f"sharing crashed: {result!r}") for r in res
-            ]
+            error = crash_error("sharing crashed", result)
+            report.outcomes += [Outcome(STAGE, dept, r.id, "failed", now, now, error=error) for r in res]
     log_outcomes(run_id, STAGE, quote(report.outcomes))
     publish_share_artifacts(quote(report.outcomes), departments)
     report.finished_at = clock.now()

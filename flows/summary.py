@@ -63,6 +63,8 @@ def print_summary(report: RunReport, demo: bool = False) -> None:
             shown = ", ".join(f"{item} ×{n}" for item, n in missing.most_common(4))
             typer.echo(f"  {'':<{width}}  missing metadata: {shown}")
     for o in report.failed:
+        if o.error == report.outputs.get("database_error"):
+            continue  # the CLI says it once
         where = f"{o.department}/{o.resource}" if o.resource else o.department
         typer.secho(f"  FAILED {o.stage} {where}: {o.error}", fg=typer.colors.RED, err=True)
 

@@ -162,6 +162,8 @@ class RunReport:
         }
 
     def write(self, path: Path) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        return path
+        """Written aside, synced, then renamed over ``path``: a full disk raises OSError and leaves the
+        previous report as it was."""
+        from .catalog.export._common import write_atomic
+
+        return write_atomic(path, (json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))

@@ -46,6 +46,23 @@ class Settings(BaseSettings):
         description="collection: the largest answer (one page) an HTTP source may send, in bytes, refused as it "
         "arrives rather than read whole into memory",
     )
+    db_connect_timeout: float = Field(
+        10.0, gt=0, le=600, description="PostgreSQL: seconds to wait for the platform database to accept a connection"
+    )
+    db_statement_timeout: float = Field(
+        300.0,
+        ge=0,
+        description="PostgreSQL: seconds one statement may run (statement_timeout; 0: no limit); a server that "
+        "has not answered 30 s after that is taken as frozen and the connection dropped",
+    )
+    db_busy_timeout: float = Field(
+        120.0, ge=0, description="SQLite: seconds a write waits for another process's lock on the database file"
+    )
+    db_retry_delays: list[float] = Field(
+        [2.0, 8.0],
+        max_length=10,
+        description="seconds between tries to connect to the platform database (one retry per value)",
+    )
     share_response_days: int = Field(
         5, ge=1, le=60, description="working days a provider has to answer a 有条件共享 request"
     )

@@ -7,6 +7,8 @@ from pathlib import Path
 from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.futures import PrefectFuture
 
 from gongshu.catalog.model import Resource
 from gongshu.collect.base import SourceError
@@ -33,6 +35,13 @@ def _transient(task, task_run, state) -> bool:  # noqa: ANN001
 )
 def collect_one(department: str, resource_id: str, resource: Resource, catalog_dir: Path, run_id: str) -> Outcome:
     return collect_resource(get_engine(), department, resource, catalog_dir, run_id)
+
+
+def retries_of(future: PrefectFuture) -> int:
+    """How many times the task run was tried again (0: it ran once; a non-transient error is never
+    retried), as Prefect's server counted its runs."""
+    with get_client(sync_client=True) as client:
+        return max(client.read_task_run(future.task_run_id).run_count - 1, 0)
 
 
 @task(name="publish-collect-artifact", task_run_name="collect-artifact", cache_policy=NO_CACHE)

@@ -8,6 +8,14 @@ from collections.abc import Callable, Iterable
 from gongshu import clock
 from gongshu.catalog.model import Resource
 from gongshu.runs import Outcome
+from gongshu.store.db import database_problem
+
+
+def crash_error(what: str, exc: object) -> str:
+    """The error of a resource whose work raised ``exc``: the platform database's problem as a sentence
+    (never its statement or row values), else ``"<what>: <exception>"``."""
+    problem = database_problem(exc) if isinstance(exc, BaseException) else None
+    return problem.message if problem else f"{what}: {exc!r}"
 
 
 def each_alone(
@@ -21,5 +29,6 @@ def each_alone(
             outcomes.append(run(department, resource))
         except Exception as exc:
             now = clock.now()
-            outcomes.append(Outcome(stage, department, resource.id, "failed", now, now, error=f"{crashed}: {exc!r}"))
+            error = crash_error(crashed, exc)
+            outcomes.append(Outcome(stage, department, resource.id, "failed", now, now, error=error))
     return outcomes

@@ -80,3 +80,36 @@ def test_one_broken_source_fails_alone_and_transient_errors_are_retried(tmp_path
     assert "reservoir_levels.csv" in by_key["slj/reservoir_levels"].error
     assert "gave up after 2 retries" in by_key["qxj/weather_observations"].error
     assert "collect:slj/reservoir_levels" in state.message
+
+
+def test_a_database_error_is_not_said_to_be_retried_and_carries_no_row_values(tmp_path):
+    """The ODS table refuses the batch (a trigger, as a read-only archive would): a database error, never
+    retried. The error says so without 'gave up after N retries' and without the rows' values."""
+    from flows.pipeline import pipeline_flow
+
+    folder = tmp_path / "catalogs"
+    folder.mkdir()
+    shutil.copytree(REPO / "samples" / "slj", tmp_path / "samples" / "slj")
+    shutil.copy(REPO / "catalogs" / "slj.yaml", folder / "slj.yaml")
+    state = pipeline_flow(catalogs=str(folder), stages=["catalog", "collect"], run_id="refused-0", return_state=True)
+    assert state.is_completed()
+    table = ods_table_name("slj", "water_abstraction_permits")
+    with get_engine().begin() as conn:
+        conn.execute(
+            sa.text(
+                f'CREATE TRIGGER read_only BEFORE INSERT ON "{table}" '
+                "BEGIN SELECT RAISE(ABORT, 'the archive is read-only'); END"
+            )
+        )
+    permits = tmp_path / "samples" / "slj" / "water_abstraction_permits.csv"
+    lines = permits.read_text(encoding="utf-8").splitlines()
+    permits.write_text("\n".join([lines[0], *lines[2:], lines[1]]) + "\n", encoding="utf-8")  # a new export
+
+    state = pipeline_flow(catalogs=str(folder), stages=["collect"], run_id="refused-1", return_state=True)
+    assert state.is_failed()
+    by_key = {f"{o.department}/{o.resource}": o for o in state.result(raise_on_failure=False).outcomes}
+    error = by_key["slj/water_abstraction_permits"].error
+    assert "the archive is read-only" in error and "refused the work" in error
+    assert "gave up after" not in error and "retries" not in error
+    assert "D331024S20250001" not in error and "INSERT" not in error
+    assert by_key["slj/reservoir_levels"].status != "failed"

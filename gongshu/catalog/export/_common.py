@@ -74,6 +74,8 @@ def write_aside(path: str | Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())  # on the disk before the rename: a crash or a full disk never leaves half a file
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; exports are read by other processes
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
