@@ -45,7 +45,7 @@ def test_every_call_refused_or_not_is_logged_with_its_status_and_why(platform, c
         (404, key_id, PROVIDER),
     ]
     assert "no API key" in anonymous[0].error and "not valid" in anonymous[1].error
-    assert "no resource" in anonymous[2].error
+    assert "no such resource" in anonymous[2].error
 
     logged = [
         (c.method, c.path, c.status, c.consumer_key, c.provider_key, c.resource_key, c.fields, c.rows)
