@@ -37,10 +37,11 @@ from pydantic import StringConstraints
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 from .. import clock
 from ..open import applications_api, ckan, downloads
+from ..open.web import within_anonymous_limit
 from ..settings import Settings, get_settings
 from ..store import models as m
 from ..store.db import get_engine
@@ -186,20 +187,23 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     elif exc.status_code == 405:
         # Starlette answers with the methods of the first route of the path only (POST of
         # /requests, not its GET too): every route of the path counts
-        allowed = _allowed_methods(request)
+        allowed = _allowed_methods(request, exc)
         return _error(request, 405, f"method not allowed here; allowed: {allowed}", headers={"Allow": allowed})
     else:
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     return _error(request, exc.status_code, message, headers=exc.headers)
 
 
-def _allowed_methods(request: Request) -> str:
+def _allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
+    """The methods of every operation of the document at this path (Starlette's own ``Allow`` for a
+    path the document does not describe)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return ", ".join(sorted(methods))
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods)) or (exc.headers or {}).get("Allow", "")
 
 
 def _where(error: dict[str, Any]) -> str:
@@ -218,6 +222,11 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
         # caller of a 422 named in the call log.
         try:
             await anyio.to_thread.run_sync(_identify, request.app, call, _presented_in(request))
+        except StarletteHTTPException as refused:
+            return await _http_error(request, refused)
+    elif call is not None and call.key_id is None and request.url.path != f"{PREFIX}/health":
+        try:  # an open-data call refused before its endpoint ran still spends its address's budget
+            within_anonymous_limit(request)
         except StarletteHTTPException as refused:
             return await _http_error(request, refused)
     # the input itself is never echoed: it may be large, or not printable
