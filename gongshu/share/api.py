@@ -124,6 +124,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         # no redirect to the path without its trailing slash: Starlette builds that absolute URL from
         # the request's Host header (every absolute URL comes from GONGSHU_API_BASE)
         redirect_slashes=False,
+        dependencies=[Depends(_given_once)],
         openapi_tags=[
             {"name": "catalog", "description": "共享目录 the shared catalog (no data)"},
             {"name": "requests", "description": "共享申请 share requests and their decisions"},
@@ -204,6 +205,32 @@ def _allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
     if "GET" in methods:
         methods.add("HEAD")
     return ", ".join(sorted(methods)) or (exc.headers or {}).get("Allow", "")
+
+
+async def _given_once(request: Request) -> None:
+    """A query parameter the document takes once, sent several times, is invalid input (422), as
+    the document says, rather than its last value silently winning."""
+    seen: set[str] = set()
+    repeated = {name for name, _ in request.query_params.multi_items() if name in seen or seen.add(name)}
+    if not repeated:
+        return
+    for template, operations in request.app.openapi()["paths"].items():
+        operation = operations.get(request.method.lower())
+        if operation is None or not compile_path(template)[0].match(request.url.path):
+            continue
+        once = [
+            p["name"]
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and p["name"] in repeated and not _is_array(p.get("schema", {}))
+        ]
+        if once:
+            raise RequestValidationError(
+                [{"loc": ("query", name), "msg": "give this parameter once", "type": "value_error"} for name in once]
+            )
+
+
+def _is_array(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "array" or any(_is_array(s) for s in schema.get("anyOf", []))
 
 
 def _where(error: dict[str, Any]) -> str:
