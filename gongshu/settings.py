@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     api_base: str = Field(
         "http://127.0.0.1:8600",
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
-        description="the address the sharing and open-data API is reached at, as printed in the portal's examples",
+        description="the address the sharing and open-data API is reached at: the portal's examples and every "
+        "absolute URL the API answers (never the request's Host header)",
     )
     notify_webhook_url: str | None = Field(
         None,

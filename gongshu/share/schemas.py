@@ -1,7 +1,8 @@
 """Bodies and answers of the sharing API, as pydantic models: they are its OpenAPI document, and
-they refuse (422) what must never reach the database: text with control characters or lone
-surrogates (PostgreSQL and UTF-8 refuse them: a 500 otherwise), identifiers outside the catalog's
-own syntax, unknown keys."""
+they refuse (422) identifiers outside the catalog's own syntax, unknown keys and text that is only
+spaces. Free text is stored with control characters and lone surrogates (which PostgreSQL and UTF-8
+refuse: a 500 otherwise) replaced by U+FFFD, and with personal numbers replaced by ``***``; the
+document says what it takes (a pattern, lengths), so that it and the service agree."""
 
 from __future__ import annotations
 
