@@ -45,7 +45,7 @@ from ..open.web import within_anonymous_limit
 from ..settings import Settings, get_settings
 from ..store import models as m
 from ..store.db import get_engine
-from .calllog import STATE_KEY, Call, CallLogMiddleware, CallLogWriter, redact, redact_access_log, safe_text
+from .calllog import STATE_KEY, Call, CallLogMiddleware, CallLogWriter, redact, redact_server_logs, safe_text
 from .cursor import CursorSeal
 from .data import DEFAULT_LIMIT, MAX_LIMIT, BadQuery, read_page, to_csv, to_json
 from .keys import ADMIN, DEPARTMENT, InvalidKey, Principal, verify
@@ -145,7 +145,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.anonymous_limiter = (
         RateLimiter(settings.api_anonymous_rate, settings.api_anonymous_burst) if settings.api_anonymous_rate else None
     )
-    redact_access_log()  # uvicorn's access log: the path and the query's names, never their values
+    redact_server_logs()  # uvicorn's logs: the path and the query's names, never their values
     app.state.seal = CursorSeal(settings.api_cursor_secret)
     app.add_middleware(ConcurrencyGate, limit=settings.api_concurrency)
     app.add_middleware(CallLogMiddleware, writer=writer)

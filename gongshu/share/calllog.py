@@ -24,6 +24,7 @@ import queue
 import re
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -89,11 +90,26 @@ class AccessLogFilter(logging.Filter):
         return True
 
 
-def redact_access_log(logger_name: str = "uvicorn.access") -> None:
-    """Attach :class:`AccessLogFilter` to the access logger (once)."""
-    log = logging.getLogger(logger_name)
-    if not any(isinstance(f, AccessLogFilter) for f in log.filters):
-        log.addFilter(AccessLogFilter())
+class RedactingFilter(logging.Filter):
+    """Redacts personal numbers from a record's message and traceback (``uvicorn.error`` logs the
+    traceback of an exception that reached it, whose message may hold a database error's
+    parameters, i.e. what a caller sent)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info))).rstrip("\n")
+            record.exc_info = None
+        record.msg, record.args = redact(record.getMessage()), None
+        return True
+
+
+def redact_server_logs() -> None:
+    """Attach :class:`AccessLogFilter` to uvicorn's access logger and :class:`RedactingFilter` to its
+    error logger (once each)."""
+    for name, kind in (("uvicorn.access", AccessLogFilter), ("uvicorn.error", RedactingFilter)):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in log.filters):
+            log.addFilter(kind())
 
 
 def safe_text(value: str, limit: int | None = None) -> str:
