@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..settings import Settings
 from ..share.calllog import STATE_KEY, Call
 from ..share.keys import InvalidKey, Principal, verify
+from ..share.ratelimit import address_key
 
 
 def _db(request: Request) -> Iterator[Session]:
@@ -59,8 +60,8 @@ def principal_of(request: Request, session: Session, presented: str | None) -> P
 
 
 def client_address(request: Request) -> str:
-    """The caller's address (uvicorn puts a trusted proxy's ``X-Forwarded-For`` there)."""
-    return request.client.host if request.client else "unknown"
+    """The caller's address bucket (uvicorn puts a trusted proxy's ``X-Forwarded-For`` there)."""
+    return address_key(request.client.host if request.client else None)
 
 
 def anonymous_wait(request: Request) -> int:

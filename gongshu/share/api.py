@@ -50,7 +50,7 @@ from .cursor import CursorSeal
 from .data import DEFAULT_LIMIT, MAX_LIMIT, BadQuery, read_page, to_csv, to_json
 from .keys import ADMIN, DEPARTMENT, InvalidKey, Principal, verify
 from .lookup import look_up
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, address_key
 from .resources import SharedResource, browse, find
 from .schemas import (
     DEPARTMENT_ID,
@@ -370,7 +370,7 @@ def _unauthorised(app: FastAPI, call: Call, exc: InvalidKey) -> HTTPException:
     """401; or 429 when the caller's address has spent its calls without a valid key (guessing keys
     costs the address's budget, never a real key's)."""
     limiter: RateLimiter | None = app.state.anonymous_limiter
-    wait = limiter.acquire(call.client or "unknown") if limiter is not None else 0
+    wait = limiter.acquire(address_key(call.client)) if limiter is not None else 0
     if wait:
         return _refuse(
             429,

@@ -14,10 +14,25 @@ once there are more than ``max_keys``.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
 from collections.abc import Callable
+
+
+def address_key(host: str | None) -> str:
+    """The bucket of a client address: the address itself, or for IPv6 its /64 (one subscriber's
+    network: a host may take any address in it, and a bucket per address would let it take many)."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return host or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 class RateLimiter:
