@@ -334,11 +334,22 @@ def _db(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(_db, scope="function")]
 
 
+_BEARER = re.compile(r"(?i)bearer +\S+ *")
+
+
 async def _presented(
+    request: Request,
     api_key: Annotated[str | None, Security(_api_key)] = None,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
 ) -> str | None:
-    """The key as sent, not yet verified (in the event loop: no thread, no database)."""
+    """The key as sent, not yet verified (in the event loop: no thread, no database). An
+    ``Authorization`` header that is not ``Bearer <key>`` is refused (401) even beside a valid
+    ``X-API-Key``: credentials that contradict each other are not guessed between."""
+    authorization = request.headers.get("authorization")
+    if authorization is not None and not _BEARER.fullmatch(authorization):
+        raise _refuse(
+            401, "the Authorization header is not 'Bearer gs_…'", {"WWW-Authenticate": 'Bearer realm="gongshu"'}
+        )
     return api_key or (bearer.credentials if bearer else None)
 
 

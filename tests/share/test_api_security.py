@@ -86,7 +86,7 @@ def test_no_key_a_wrong_key_an_expired_key_and_a_revoked_key_read_nothing(platfo
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
             if key:
                 refused(client.get(path, headers={"Authorization": f"Bearer {key}"}), 401, message)
-    refused(client.get(f"{DATA}/licenses", headers={"Authorization": f"Basic {good}"}), 401, "no API key")
+    refused(client.get(f"{DATA}/licenses", headers={"Authorization": f"Basic {good}"}), 401, "not 'Bearer")
     # the same key as a bearer token works
     assert client.get(f"{DATA}/licenses", headers={"Authorization": f"Bearer {good}"}).status_code == 200
 
