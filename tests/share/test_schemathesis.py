@@ -65,11 +65,12 @@ def test_every_generated_call_is_answered_as_the_document_says(platform, mode):
         assert any(c.status == 200 and c.resource_key == "licenses" and c.rows for c in calls)
 
 
-def test_schemathesis_run_checks_all_finds_nothing(platform):
+def test_schemathesis_run_checks_all_finds_nothing(platform, tmp_path):
     consumer = department()
     platform.grant(consumer, "licenses", ["license_no", "holder", "issued"])
     argv = [sys.executable, "-m", "schemathesis.cli", "run", f"{platform.url}/openapi.json", "--checks", "all"]
     argv += ["--header", f"X-API-Key: {platform.key(consumer)}", "--max-examples", "15", "--no-color"]
-    run = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    # in a folder of its own: the CLI keeps a cache (.schemathesis/) where it runs
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert "14 selected / 14 total" in run.stdout and "failures" not in run.stdout.splitlines()[-1]
