@@ -68,13 +68,23 @@ class Settings(BaseSettings):
     )
     api_rate: float = Field(50.0, gt=0, description="sharing API: requests per second each key may make, sustained")
     api_burst: int = Field(100, ge=1, description="sharing API: requests a key may make at once, before api_rate")
+    api_anonymous_rate: float = Field(
+        10.0,
+        ge=0,
+        description="calls a second each client address may make without a valid key (open data, applications, "
+        "refused keys), sustained; 0: no limit",
+    )
+    api_anonymous_burst: int = Field(
+        60, ge=1, description="calls a client address may make at once without a valid key, before api_anonymous_rate"
+    )
     api_concurrency: int = Field(
         8, ge=1, le=12, description="sharing API: requests worked on at once (fewer than the pool's 16 connections)"
     )
     api_base: str = Field(
         "http://127.0.0.1:8600",
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
-        description="the address the sharing and open-data API is reached at, as printed in the portal's examples",
+        description="the address the sharing and open-data API is reached at: the portal's examples and every "
+        "absolute URL the API answers (never the request's Host header)",
     )
     notify_webhook_url: str | None = Field(
         None,

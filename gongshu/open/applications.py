@@ -54,7 +54,7 @@ def apply(
     """Record a pending application for ``department.resource``, which must be 有条件开放."""
     shared = find(session, department, resource)
     if shared is None:
-        raise Unknown(f"no resource {department}.{resource} in the catalog")
+        raise Unknown("dataset: no such resource in the catalog; the open datasets are listed by package_list")
     open_type = shared.resource.open.type
     if open_type == NOT_OPEN:
         raise Denied(f"{department}.{resource} is {NOT_OPEN} (not opened): it is not available to anyone")
@@ -95,7 +95,7 @@ def decide(
     (with a reason) a pending application; nobody else may."""
     found = session.get(m.OpenApplication, application_id)
     if found is None:
-        raise Unknown(f"no open-data application {application_id}")
+        raise Unknown("no such open-data application")
     if principal.role != DEPARTMENT or principal.department != found.department_key:
         raise Denied("only the providing department's key may approve or reject this application")
     dataset = f"{found.department_key}.{found.resource_key}"

@@ -5,24 +5,41 @@ approval's answer carries the applicant's key, whole, this once (see ``applicati
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from .. import clock
-from ..share.schemas import QUALIFIED_RESOURCE, Prose
+from ..share.calllog import REDACTED
+from ..share.schemas import QUALIFIED_RESOURCE, TEXT_PATTERN, Prose, error_responses, text_input
 from ..store import models as m
 from . import applications as workflow
 from .access import presented_key
-from .web import DB, note, principal_of, refuse
+from .web import DB, note, principal_of, refuse, within_anonymous_limit
 
 router = APIRouter(tags=["open data"])
 Status = Literal["pending", "approved", "rejected"]
 Short = Annotated[Prose, Field(max_length=200)]
 ApplicationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the providing department's API key")
+_ID_NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
+
+
+def _without_id_numbers(value: str) -> str:
+    return _ID_NUMBER.sub(REDACTED, value)
+
+
+# a contact is how the provider reaches the applicant (a phone number, an e-mail address): kept as
+# written, but an ID number in it is replaced by *** before it is stored
+Contact = Annotated[
+    str,
+    StringConstraints(max_length=200),
+    AfterValidator(lambda value: text_input(value, _without_id_numbers)),
+    Field(json_schema_extra={"pattern": TEXT_PATTERN, "minLength": 1}),
+]
 
 
 class _Body(BaseModel):
@@ -33,7 +50,7 @@ class ApplicationIn(_Body):
     dataset: Annotated[str, Field(pattern=QUALIFIED_RESOURCE, examples=["wjw.clinic_licenses"])]
     """``department.resource`` of a 有条件开放 dataset."""
     applicant: Annotated[Short, Field(examples=["台州某科技有限公司"])]
-    contact: Annotated[Short, Field(examples=["张先生 0576-88000000"])]
+    contact: Annotated[Contact, Field(examples=["张先生 0576-88000000"])]
     purpose: Annotated[Prose, Field(examples=["开发便民就医查询应用 (a clinic-finder app)"])]
 
 
@@ -87,8 +104,10 @@ def _out(a: m.OpenApplication) -> dict:
     "/open/applications",
     status_code=201,
     summary="开放申请 apply to use a 有条件开放 dataset (no key needed)",
+    responses=error_responses(400, 403, 404, 409, 422, 429),
 )
 def create_application(request: Request, body: ApplicationIn, session: DB) -> ApplicationOut:
+    within_anonymous_limit(request)  # anyone may apply, within the address's budget
     department, resource = body.dataset.split(".", 1)
     note(request, department, resource)
     try:
@@ -100,7 +119,7 @@ def create_application(request: Request, body: ApplicationIn, session: DB) -> Ap
     except workflow.Denied as exc:
         raise refuse(403, str(exc)) from None
     except workflow.Invalid as exc:
-        raise refuse(422, str(exc)) from None
+        raise refuse(409, str(exc)) from None
     session.commit()
     return ApplicationOut(**_out(made))
 
@@ -108,6 +127,7 @@ def create_application(request: Request, body: ApplicationIn, session: DB) -> Ap
 @router.get(
     "/open/applications",
     summary="开放申请 the applications for the key's department's datasets (admin: all)",
+    responses=error_responses(401, 403, 422, 429),
 )
 def list_applications(
     request: Request,
@@ -126,6 +146,7 @@ def list_applications(
 @router.post(
     "/open/applications/{application_id}/approve",
     summary="批准 approve: the answer holds the applicant's key, shown this once (the providing department's key only)",
+    responses=error_responses(400, 401, 403, 404, 409, 422, 429),
 )
 def approve_application(
     request: Request,
@@ -144,6 +165,7 @@ def approve_application(
 @router.post(
     "/open/applications/{application_id}/reject",
     summary="驳回 reject, with the reason (the providing department's key only)",
+    responses=error_responses(400, 401, 403, 404, 409, 422, 429),
 )
 def reject_application(
     request: Request,

@@ -18,15 +18,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import anyio.to_thread
 import sqlalchemy as sa
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from ..share.schemas import RETRY_AFTER
 from . import ckan_dicts as dicts
 from .access import Refused, authorise, log_read, presented_key
 from .ckan_search import BadSort, SearchQueryError, search
@@ -34,17 +35,36 @@ from .datasets import Dataset, all_datasets, departments, find_dataset, split_na
 from .datastore import DEFAULT_LIMIT, MAX_LIMIT, BadSearch, Search, columns
 from .datastore import search as datastore_query
 from .layout import open_table_name
-from .web import call_of
+from .web import anonymous_wait, call_of, settings_of
 
 router = APIRouter()
 ACTION_PATHS = ("/api/3/action/{action}", "/api/action/{action}")
+ACTION_NAMES = (
+    "package_list",
+    "package_search",
+    "package_show",
+    "resource_show",
+    "organization_list",
+    "organization_show",
+    "datastore_search",
+)
 MAX_ROWS = 1000  # package_search, as CKAN's ckan.search.rows_max
+MAX_NUMBER = 2**31 - 1
+"""The largest ``limit``, ``offset``, ``rows`` or ``start`` taken (409 above it): what every database
+binds, and far past any dataset's end. ``limit`` and ``rows`` above their maximum are capped, as CKAN
+caps them."""
 
 
 class CkanError(Exception):
-    def __init__(self, status: int, error: dict[str, Any]):
+    def __init__(self, status: int, error: dict[str, Any], headers: dict[str, str] | None = None):
         super().__init__(error.get("message") or json.dumps(error, ensure_ascii=False))
-        self.status, self.error = status, error
+        self.status, self.error, self.headers = status, error, headers
+
+
+def rate_limited(wait: int, message: str) -> CkanError:
+    return CkanError(
+        429, {"__type": "Rate Limit", "message": f"{message}; retry after {wait} s"}, {"Retry-After": str(wait)}
+    )
 
 
 def not_found(message: str) -> CkanError:
@@ -71,33 +91,81 @@ class Context:
 
     @property
     def base_url(self) -> str:
-        return str(self.request.base_url)
+        """The configured address of the API (``GONGSHU_API_BASE``), never the request's Host header."""
+        return api_base(self.request)
+
+    def anonymous(self) -> None:
+        _anonymous(self.request)
 
 
+def _anonymous(request: Request) -> None:
+    """Spend one call of the caller's address (a call made with no usable key); 429 beyond it."""
+    wait = anonymous_wait(request)
+    if wait:
+        raise rate_limited(wait, "Rate limit exceeded for calls without a key from this address")
+
+
+def api_base(request: Request) -> str:
+    return settings_of(request).api_base.rstrip("/") + "/"
+
+
+_CKAN_ERROR = {
+    "type": "object",
+    "required": ["help", "success", "error"],
+    "properties": {"help": {"type": "string"}, "success": {"const": False}, "error": {"type": "object"}},
+}
 _DOC = {
     "tags": ["open data"],
     "summary": "CKAN Action API (数据开放): package_list, package_search, package_show, organization_list, "
     "organization_show, resource_show, datastore_search",
     "description": "CKAN's own envelope (`help`, `success`, `result` or `error`); parameters as a query "
-    "string or a JSON body, as CKAN takes them. `/api/action/{action}` is the same, the path ckanapi uses.",
+    "string or a JSON body, as CKAN takes them (docs/opening-api.md): `limit`, `offset`, `rows` and `start` are "
+    f"natural numbers up to {MAX_NUMBER} (409 otherwise), `limit` and `rows` capped at 1000. "
+    "`/api/action/{action}` is the same, the path ckanapi uses.",
+    "responses": {
+        code: {
+            "description": description,
+            "content": {"application/json": {"schema": _CKAN_ERROR}},
+            **({"headers": RETRY_AFTER} if code == 429 else {}),
+        }
+        for code, description in {
+            400: "Bad request (an unknown action, a body that is not a JSON object) or a Search Query Error",
+            403: "Authorization Error: a 有条件开放 dataset's rows without its applicant's key",
+            404: "Not Found Error",
+            409: 'Validation Error: `{"<parameter>": ["<problem>"]}`',
+            429: "rate limit exceeded (the key's, or the address's calls without a key): wait Retry-After seconds",
+        }.items()
+    },
 }
 
 
 @router.get(ACTION_PATHS[0], operation_id="ckan_action_get", **_DOC)
 @router.post(ACTION_PATHS[0], operation_id="ckan_action_post", **_DOC)
 @router.api_route(ACTION_PATHS[1], methods=["GET", "POST"], include_in_schema=False)
-async def action(request: Request, action: str) -> JSONResponse:
-    help_url = f"{request.base_url}api/3/action/help_show?name={action[:60]}"
+async def action(
+    request: Request,
+    # the document lists the actions served; any other name is still CKAN's 400, answered here
+    action: Annotated[str, Path(json_schema_extra={"enum": list(ACTION_NAMES)})],
+) -> JSONResponse:
+    known = action in ACTION_NAMES
+    help_url = f"{api_base(request)}api/3/action/help_show" + (f"?name={action}" if known else "")
     try:
-        if action not in ACTIONS:
-            raise bad_request(f"Action name not known: {action[:60]}")
+        if not (action == "datastore_search" and presented_key(request)):
+            # a call that can take no key (metadata is public), or sends none: its address's budget.
+            # datastore_search with a key is limited by the key, or by the address if the key is not
+            # used (a 无条件开放 dataset) or not valid (see datastore_search)
+            _anonymous(request)
+        if not known:  # the name as sent is not repeated: it may be anything
+            raise bad_request("Action name not known; see /docs for the actions served")
         params = await _params(request)
         result = await anyio.to_thread.run_sync(_run, request, ACTIONS[action], params)
     except CkanError as exc:
         call = call_of(request)
         if call is not None:
             call.error = str(exc)[:2000]
-        return JSONResponse({"help": help_url, "success": False, "error": exc.error}, status_code=exc.status)
+        return JSONResponse(
+            {"help": help_url, "success": False, "error": exc.error}, status_code=exc.status, headers=exc.headers
+        )
     return JSONResponse({"help": help_url, "success": True, "result": result})
 
 
@@ -126,17 +194,20 @@ def _run(request: Request, act: Callable[[Context], Any], params: dict[str, Any]
 # ---- parameters ---------------------------------------------------------------------------------
 
 
-def _int(ctx: Context, name: str, default: int, maximum: int | None = None) -> int:
+def _int(ctx: Context, name: str, default: int, cap: int | None = None) -> int:
+    """A natural number up to :data:`MAX_NUMBER` (409 otherwise), capped at ``cap``."""
     value = ctx.params.get(name, default)
-    if value in (None, ""):
+    if value is None or value == "":
         return default
     try:
+        if isinstance(value, float | bool) or not isinstance(value, int | str):  # 1e400 is a float: inf
+            raise ValueError
         number = int(value)
-        if isinstance(value, float | bool) or number < 0:
+        if not 0 <= number <= MAX_NUMBER:
             raise ValueError
     except (TypeError, ValueError):
-        raise invalid(name, "Must be a natural number") from None
-    return min(number, maximum) if maximum is not None else number
+        raise invalid(name, f"Must be a natural number, at most {MAX_NUMBER}") from None
+    return min(number, cap) if cap is not None else number
 
 
 def _text(ctx: Context, name: str, required: bool = False) -> str | None:
@@ -184,7 +255,7 @@ def _dataset(ctx: Context, name: str) -> Dataset:
     parts = split_name(name)
     found = find_dataset(ctx.session, *parts) if parts else None
     if found is None:
-        raise not_found(f"Dataset {name[:100]!r} was not found")
+        raise not_found("Dataset was not found (id: <department>-<resource>, see package_list)")
     return found
 
 
@@ -227,7 +298,7 @@ def resource_show(ctx: Context) -> dict[str, Any]:
         for resource in package["resources"]:
             if resource["id"] == wanted:
                 return resource
-    raise not_found(f"Resource {wanted[:100]!r} was not found")
+    raise not_found("Resource was not found (id: see the resources of package_show)")
 
 
 # ---- organisations ------------------------------------------------------------------------------
@@ -259,7 +330,7 @@ def organization_show(ctx: Context) -> dict[str, Any]:
                 mine = [d for d in all_datasets(ctx.session) if d.department == org["name"]]
                 org["packages"] = _packages(ctx, mine)
             return org
-    raise not_found(f"Organization {wanted!r} was not found")
+    raise not_found("Organization was not found (id: see organization_list)")
 
 
 # ---- datastore ----------------------------------------------------------------------------------
@@ -270,26 +341,36 @@ def _datastore_dataset(ctx: Context, resource_id: str) -> Dataset:
     parts = split_name(name)
     found = find_dataset(ctx.session, *parts) if parts else None
     if found is None or resource_id not in (found.name, dicts.datastore_id(found)):
-        raise not_found(f"Resource {resource_id[:100]!r} was not found")
+        raise not_found("Resource was not found (resource_id: <department>-<resource>.csv)")
     return found
 
 
 def datastore_search(ctx: Context) -> dict[str, Any]:
+    keyed = bool(presented_key(ctx.request))
     resource_id = _text(ctx, "resource_id", required=True) or ""
-    dataset = _datastore_dataset(ctx, resource_id)
+    try:
+        dataset = _datastore_dataset(ctx, resource_id)
+    except CkanError:
+        if keyed:  # the key was not used: the call counts as one without a key
+            ctx.anonymous()
+        raise
     call = call_of(ctx.request)
     if call is not None:
         call.provider, call.resource = dataset.department, dataset.resource.id
     try:
         key_id = authorise(ctx.session, dataset, presented_key(ctx.request))
     except Refused as exc:
+        if keyed:
+            ctx.anonymous()
         raise denied(str(exc)) from None
     if key_id:
         if call is not None:
             call.key_id = key_id
         wait = ctx.request.app.state.limiter.acquire(key_id)
         if wait:
-            raise CkanError(429, {"__type": "Rate Limit", "message": f"Rate limit exceeded: retry after {wait} s"})
+            raise rate_limited(wait, "Rate limit exceeded for this key")
+    elif keyed:  # a 无条件开放 dataset: the key sent along is not looked at
+        ctx.anonymous()
     fields = _json(ctx, "fields", (list, str))
     if isinstance(fields, str):
         fields = [f.strip() for f in fields.split(",") if f.strip()]
@@ -304,7 +385,7 @@ def datastore_search(ctx: Context) -> dict[str, Any]:
     conn = ctx.session.connection()
     known = columns(conn, dataset.department, dataset.resource.id)
     if known is None:
-        raise not_found(f"Resource {resource_id[:100]!r} has no datastore table yet")
+        raise not_found("Resource has no datastore table yet")
     try:
         page = datastore_query(conn, dataset.department, dataset.resource.id, known, wanted)
     except BadSearch as exc:
@@ -337,10 +418,14 @@ def _field(dataset: Dataset, name: str) -> dict[str, Any]:
 
 
 def _links(ctx: Context, s: Search) -> dict[str, str]:
+    """CKAN's ``start`` and ``next`` links; no ``next`` past the largest offset taken."""
     kept = {k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for k, v in ctx.params.items()}
     kept.pop("offset", None)
     path = ACTION_PATHS[0].format(action="datastore_search")
-    return {"start": f"{path}?{urlencode(kept)}", "next": f"{path}?{urlencode({**kept, 'offset': s.offset + s.limit})}"}
+    links = {"start": f"{path}?{urlencode(kept)}"}
+    if s.offset + s.limit <= MAX_NUMBER:
+        links["next"] = f"{path}?{urlencode({**kept, 'offset': s.offset + s.limit})}"
+    return links
 
 
 ACTIONS: dict[str, Callable[[Context], Any]] = {
@@ -355,3 +440,4 @@ ACTIONS: dict[str, Callable[[Context], Any]] = {
         datastore_search,
     )
 }
+assert tuple(ACTIONS) == ACTION_NAMES

@@ -54,15 +54,15 @@ def parse(text: str | None, *, words_allowed: bool) -> tuple[list[tuple[str, str
             continue
         if field is not None:
             if field not in FIELDS:
-                raise SearchQueryError(f"unsupported field {field[:40]!r}: this API filters on {', '.join(FIELDS)}")
+                raise SearchQueryError(f"a field this API does not filter on; it filters on {', '.join(FIELDS)}")
             if value.startswith('"'):
                 value = re.sub(r"\\(.)", r"\1", value[1:-1])
             terms.append((field, value))
             continue
         if word in _REFUSED or any(c in word for c in "()[]{}*?~^"):
-            raise SearchQueryError(f"unsupported query syntax {word[:40]!r}: terms are joined by AND only")
+            raise SearchQueryError("unsupported query syntax (OR, NOT, ranges, wildcards): terms are joined by AND")
         if not words_allowed:
-            raise SearchQueryError(f"fq takes field:value terms, not {word[:40]!r}")
+            raise SearchQueryError("fq takes field:value terms only, not free words")
         words.append(word.strip('"'))
     return terms, words
 

@@ -80,7 +80,7 @@ def search(conn: Connection, department: str, resource: str, known: list[str], s
 
 def _match(col: Any, known: list[str], name: str, value: Any) -> sa.ColumnElement[bool]:
     if name not in known:
-        raise BadSearch("filters", f"no field {name[:48]!r} in this dataset; its fields: {', '.join(known)}")
+        raise BadSearch("filters", f"a name that is not a field of this dataset; its fields: {', '.join(known)}")
     values = value if isinstance(value, list) else [value]
     if not values or not all(v is None or isinstance(v, _SCALAR) for v in values):
         raise BadSearch("filters", f"filter {name}: give a value or a list of values")
@@ -98,7 +98,7 @@ def _text_search(col: Any, known: list[str], q: str | dict[str, Any] | None) -> 
     if isinstance(q, dict):
         for name, text in q.items():
             if name not in known or not isinstance(text, str):
-                raise BadSearch("q", f"q: give {{field: text}} with fields of this dataset, not {name[:48]!r}")
+                raise BadSearch("q", f"q: give {{field: text}} with fields of this dataset ({', '.join(known)})")
         return [col[name].icontains(word, autoescape=True) for name, text in q.items() for word in text.split()]
     if not isinstance(q, str):
         raise BadSearch("q", "q: give text, or {field: text}")
@@ -110,7 +110,7 @@ def _chosen(known: list[str], fields: list[str] | None) -> list[str]:
         return list(known)
     unknown = [f for f in fields if f not in known and f != ID]
     if unknown:
-        raise BadSearch("fields", f"not fields of this dataset: {', '.join(f[:48] for f in unknown[:10])}")
+        raise BadSearch("fields", f"{len(unknown)} name(s) not fields of this dataset; its fields: {', '.join(known)}")
     return [f for f in dict.fromkeys(fields) if f != ID]
 
 
@@ -124,7 +124,7 @@ def _ordering(col: Any, known: list[str], sort: str | None) -> list[sa.ColumnEle
         name, direction = words[0], (words[1].lower() if len(words) > 1 else "asc")
         if name not in known and name != ID or direction not in ("asc", "desc") or len(words) > 2:
             raise BadSearch(
-                "sort", f"sort: write 'field asc' or 'field desc' with fields of this dataset, not {part[:60]!r}"
+                "sort", f"sort: write 'field asc' or 'field desc' with fields of this dataset ({', '.join(known)})"
             )
         column = col[ROW] if name == ID else col[name]
         order.append(column.desc() if direction == "desc" else column.asc())

@@ -16,18 +16,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse
 
-from ..share.schemas import DEPARTMENT_ID, RESOURCE_ID
+from ..share.schemas import DEPARTMENT_ID, RESOURCE_ID, error_responses
 from .access import Refused, authorise, log_read, presented_key
 from .datasets import Dataset, find_dataset
 from .layout import data_file
-from .web import DB, note, refuse, settings_of, within_limit
+from .web import DB, note, refuse, settings_of, within_anonymous_limit, within_limit
 
 router = APIRouter(tags=["open data"])
 _TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "": "text/plain; charset=utf-8",
 }  # "": SHA256SUMS
+_MEDIA_TYPES = [*dict.fromkeys(_TYPES.values()), "application/octet-stream"]
 
 
 class NotServed(LookupError):
@@ -53,6 +55,14 @@ def release_file(home: FilePath, dataset: Dataset, name: str) -> FilePath:
 @router.get(
     "/open/download/{department}/{resource}/{file}",
     summary="开放数据下载 a file of an open dataset's release (有条件开放: an approved applicant's key)",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "the file",
+            "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in _MEDIA_TYPES},
+        },
+        **error_responses(401, 403, 404, 422, 429),
+    },
 )
 def download(
     request: Request,
@@ -67,15 +77,19 @@ def download(
     note(request, department, resource)
     dataset = find_dataset(session, department, resource, version)
     if dataset is None:
-        which = f"release v{version} of " if version else ""
-        raise refuse(404, f"no {which}open dataset {department}.{resource}")
+        within_anonymous_limit(request)
+        which = "no such release of an open dataset" if version else "no such open dataset"
+        raise refuse(404, f"{which}; the open datasets are listed by /api/3/action/package_list")
     try:
         key_id = authorise(session, dataset, presented_key(request))
     except Refused as exc:
+        within_anonymous_limit(request)
         raise refuse(exc.status, str(exc)) from None
     note(request, department, resource, key_id)
     if key_id:
         within_limit(request, key_id)
+    else:  # a public file: anyone may fetch it, within the address's budget
+        within_anonymous_limit(request)
     try:
         path = release_file(settings_of(request).home, dataset, file)
     except NotServed as exc:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..settings import Settings
 from ..share.calllog import STATE_KEY, Call
 from ..share.keys import InvalidKey, Principal, verify
+from ..share.ratelimit import address_key
 
 
 def _db(request: Request) -> Iterator[Session]:
@@ -49,12 +50,36 @@ def principal_of(request: Request, session: Session, presented: str | None) -> P
     try:
         principal = verify(session, presented)
     except InvalidKey as exc:
+        within_anonymous_limit(request)  # no usable key: the address's budget (guessing keys costs it)
         raise refuse(401, str(exc), {"WWW-Authenticate": 'Bearer realm="gongshu"'}) from None
     call = call_of(request)
     if call is not None:
         call.key_id, call.consumer = principal.key_id, principal.department
     within_limit(request, principal.key_id)
     return principal
+
+
+def client_address(request: Request) -> str:
+    """The caller's address bucket (uvicorn puts a trusted proxy's ``X-Forwarded-For`` there)."""
+    return address_key(request.client.host if request.client else None)
+
+
+def anonymous_wait(request: Request) -> int:
+    """Spend one call of the caller's address, for a call made without a usable key: 0 when it may
+    go ahead, else the seconds to wait (``GONGSHU_API_ANONYMOUS_RATE`` / ``_BURST``; rate 0: no limit)."""
+    limiter = getattr(request.app.state, "anonymous_limiter", None)
+    return limiter.acquire(client_address(request)) if limiter is not None else 0
+
+
+def within_anonymous_limit(request: Request) -> None:
+    """429 with ``Retry-After`` when the caller's address has spent its calls without a key."""
+    wait = anonymous_wait(request)
+    if wait:
+        raise refuse(
+            429,
+            f"rate limit exceeded for calls without a key from this address; retry after {wait} s",
+            {"Retry-After": str(wait)},
+        )
 
 
 def within_limit(request: Request, key_id: str) -> None:

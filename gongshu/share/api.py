@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import traceback
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -36,19 +37,21 @@ from pydantic import StringConstraints
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from .. import clock
 from ..open import applications_api, ckan, downloads
+from ..open.web import within_anonymous_limit
 from ..settings import Settings, get_settings
 from ..store import models as m
 from ..store.db import get_engine
 from .apidocs import add_docs
-from .calllog import STATE_KEY, Call, CallLogMiddleware, CallLogWriter, safe_text
+from .calllog import STATE_KEY, Call, CallLogMiddleware, CallLogWriter, redact, redact_server_logs, safe_text
 from .cursor import CursorSeal
 from .data import DEFAULT_LIMIT, MAX_LIMIT, BadQuery, read_page, to_csv, to_json
 from .keys import ADMIN, DEPARTMENT, InvalidKey, Principal, verify
 from .lookup import look_up
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, address_key
 from .resources import SharedResource, browse, find
 from .schemas import (
     DEPARTMENT_ID,
@@ -66,6 +69,7 @@ from .schemas import (
     ShareRequestOut,
     ShareRequestsOut,
     ShareType,
+    error_responses,
 )
 from .workflow import NEVER, PENDING, Denied, Invalid, apply, decide, requests_of
 
@@ -85,19 +89,14 @@ was granted, page by page. 无条件共享 (unconditional) requests are granted 
 (not shareable) resources are never served. Every call, refused ones too, is logged.
 
 Send the key as `X-API-Key: gs_…` (or `Authorization: Bearer gs_…`). Errors are
-`{"error": "…"}`; 401 bad key, 403 not allowed, 404 unknown, 409 already decided, 422 invalid
-input, 429 rate limit (see `Retry-After`).
+`{"error": "…"}`; 401 bad key, 403 not allowed, 404 unknown, 409 valid as the document says but not for
+this resource or state (a field it does not have, a value of the wrong kind, a foreign cursor, already
+decided), 422 invalid input, 429 rate limit (see `Retry-After`).
 """
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut, "description": description}
-    for code, description in {
-        401: "no key, or a key that is wrong, expired or revoked",
-        403: "the key may not do this",
-        422: "invalid input",
-        429: "rate limit exceeded: wait Retry-After seconds",
-    }.items()
-}
-NOT_FOUND = {404: {"model": ErrorOut, "description": "no such resource or request"}}
+ERRORS = error_responses(400, 401, 403, 422, 429)
+CONFLICT = error_responses(409)
+NOT_FOUND = error_responses(404)
+_NO_RESOURCE = f"no such resource in the catalog; the shared resources are listed by GET {PREFIX}/catalog"
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the API key, `gs_<key id>_<secret>`")
 _bearer = HTTPBearer(auto_error=False, description="the API key as a bearer token")
@@ -125,6 +124,10 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         lifespan=lifespan,
         docs_url=None,  # served from this machine by apidocs.add_docs, not from a CDN
         redoc_url=None,
+        # no redirect to the path without its trailing slash: Starlette builds that absolute URL from
+        # the request's Host header (every absolute URL comes from GONGSHU_API_BASE)
+        redirect_slashes=False,
+        dependencies=[Depends(_given_once)],
         openapi_tags=[
             {"name": "catalog", "description": "共享目录 the shared catalog (no data)"},
             {"name": "requests", "description": "共享申请 share requests and their decisions"},
@@ -142,6 +145,10 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.settings = settings
     app.state.call_log = writer
     app.state.limiter = RateLimiter(settings.api_rate, settings.api_burst)
+    app.state.anonymous_limiter = (
+        RateLimiter(settings.api_anonymous_rate, settings.api_anonymous_burst) if settings.api_anonymous_rate else None
+    )
+    redact_server_logs()  # uvicorn's logs: the path and the query's names, never their values
     app.state.seal = CursorSeal(settings.api_cursor_secret)
     app.add_middleware(ConcurrencyGate, limit=settings.api_concurrency)
     app.add_middleware(CallLogMiddleware, writer=writer)
@@ -166,7 +173,7 @@ def _call(request: Request) -> Call:
 
 
 def _error(request: Request, status: int, message: str, headers: dict | None = None, **extra: Any) -> JSONResponse:
-    message = safe_text(message)
+    message = redact(safe_text(message))  # a last guard: no message repeats a personal number sent
     call = request.scope.get("state", {}).get(STATE_KEY)
     if call is not None:
         call.error = message
@@ -182,9 +189,60 @@ def _error(request: Request, status: int, message: str, headers: dict | None = N
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
         message = f"no such endpoint; the API is described at /docs (paths start with {PREFIX})"
+    elif exc.status_code == 405:
+        # Starlette answers with the methods of the first route of the path only (POST of
+        # /requests, not its GET too): every route of the path counts
+        allowed = _allowed_methods(request, exc)
+        return _error(request, 405, f"method not allowed here; allowed: {allowed}", headers={"Allow": allowed})
     else:
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     return _error(request, exc.status_code, message, headers=exc.headers)
+
+
+def _allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
+    """The methods of every operation of the document at this path (Starlette's own ``Allow`` for a
+    path the document does not describe)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods)) or (exc.headers or {}).get("Allow", "")
+
+
+async def _given_once(request: Request) -> None:
+    """A query parameter the document takes once, sent several times, is invalid input (422), as
+    the document says, rather than its last value silently winning."""
+    seen: set[str] = set()
+    repeated = {name for name, _ in request.query_params.multi_items() if name in seen or seen.add(name)}
+    if not repeated:
+        return
+    for template, operations in request.app.openapi()["paths"].items():
+        operation = operations.get(request.method.lower())
+        if operation is None or not compile_path(template)[0].match(request.url.path):
+            continue
+        once = [
+            p["name"]
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and p["name"] in repeated and not _is_array(p.get("schema", {}))
+        ]
+        if once:
+            raise RequestValidationError(
+                [{"loc": ("query", name), "msg": "give this parameter once", "type": "value_error"} for name in once]
+            )
+
+
+def _is_array(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "array" or any(_is_array(s) for s in schema.get("anyOf", []))
+
+
+def _where(error: dict[str, Any]) -> str:
+    """Where an input error is, by the names of the schema: an unknown key is the caller's own text."""
+    loc = [str(part) for part in error["loc"]]
+    if error.get("type") == "extra_forbidden" and len(loc) > 1:
+        loc[-1] = "(unknown key)"
+    return ".".join(safe_text(part, 60) for part in loc)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -197,11 +255,13 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
             await anyio.to_thread.run_sync(_identify, request.app, call, _presented_in(request))
         except StarletteHTTPException as refused:
             return await _http_error(request, refused)
+    elif call is not None and call.key_id is None and request.url.path != f"{PREFIX}/health":
+        try:  # an open-data call refused before its endpoint ran still spends its address's budget
+            within_anonymous_limit(request)
+        except StarletteHTTPException as refused:
+            return await _http_error(request, refused)
     # the input itself is never echoed: it may be large, or not printable
-    details = [
-        {"where": ".".join(safe_text(str(part), 60) for part in e["loc"]), "problem": safe_text(e["msg"], 300)}
-        for e in exc.errors()
-    ]
+    details = [{"where": redact(_where(e)), "problem": redact(safe_text(e["msg"], 300))} for e in exc.errors()]
     summary = "; ".join(f"{d['where']}: {d['problem']}" for d in details[:5])
     return _error(request, 422, f"invalid request: {summary}", details=details[:20])
 
@@ -213,7 +273,10 @@ def _needs_key(path: str) -> bool:
 
 
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("sharing API: %s %s failed", request.method, request.url.path, exc_info=exc)
+    # the traceback's text, redacted: an exception's message (a database error's parameters) may
+    # hold what the caller sent
+    trace = redact("".join(traceback.format_exception(exc)))
+    logger.error("sharing API: %s %s failed\n%s", request.method, redact(request.url.path), trace)
     return _error(request, 500, "internal error: the operators have the details")
 
 
@@ -275,11 +338,22 @@ def _db(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(_db, scope="function")]
 
 
+_BEARER = re.compile(r"(?i)bearer +\S+ *")
+
+
 async def _presented(
+    request: Request,
     api_key: Annotated[str | None, Security(_api_key)] = None,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
 ) -> str | None:
-    """The key as sent, not yet verified (in the event loop: no thread, no database)."""
+    """The key as sent, not yet verified (in the event loop: no thread, no database). An
+    ``Authorization`` header that is not ``Bearer <key>`` is refused (401) even beside a valid
+    ``X-API-Key``: credentials that contradict each other are not guessed between."""
+    authorization = request.headers.get("authorization")
+    if authorization is not None and not _BEARER.fullmatch(authorization):
+        raise _refuse(
+            401, "the Authorization header is not 'Bearer gs_…'", {"WWW-Authenticate": 'Bearer realm="gongshu"'}
+        )
     return api_key or (bearer.credentials if bearer else None)
 
 
@@ -303,11 +377,21 @@ def _authenticate(app: FastAPI, call: Call, db: Session | sa.Connection, present
     try:
         principal = verify(db, presented)
     except InvalidKey as exc:
-        raise _unauthorised(exc) from None
+        raise _unauthorised(app, call, exc) from None
     return _admit(app, call, principal)
 
 
-def _unauthorised(exc: InvalidKey) -> HTTPException:
+def _unauthorised(app: FastAPI, call: Call, exc: InvalidKey) -> HTTPException:
+    """401; or 429 when the caller's address has spent its calls without a valid key (guessing keys
+    costs the address's budget, never a real key's)."""
+    limiter: RateLimiter | None = app.state.anonymous_limiter
+    wait = limiter.acquire(address_key(call.client)) if limiter is not None else 0
+    if wait:
+        return _refuse(
+            429,
+            f"rate limit exceeded for calls without a valid key from this address; retry after {wait} s",
+            {"Retry-After": str(wait)},
+        )
     return _refuse(401, str(exc), {"WWW-Authenticate": 'Bearer realm="gongshu"'})
 
 
@@ -403,7 +487,7 @@ def _entry(shared: SharedResource) -> CatalogEntryOut:
     summary="共享申请 apply for fields of another department's resource",
     description="无条件共享: approved at once. 有条件共享: pending until the provider decides, "
     "`due_at` working days later. 不予共享: refused at once, with the reason. A department key only.",
-    responses={**ERRORS, **NOT_FOUND},
+    responses={**ERRORS, **NOT_FOUND, **CONFLICT},
 )
 def create_request(request: Request, body: ShareRequestIn, session: DB, principal: Auth) -> ShareRequestOut:
     department, resource = body.resource.split(".", 1)
@@ -423,7 +507,7 @@ def create_request(request: Request, body: ShareRequestIn, session: DB, principa
     except Denied as exc:
         raise _refuse(403, str(exc)) from None
     except Invalid as exc:
-        raise _refuse(422, str(exc)) from None
+        raise _refuse(409, str(exc)) from None
     session.commit()
     return _request_out(made, clock.now())
 
@@ -452,7 +536,7 @@ RequestId = Annotated[int, Path(ge=1, le=2**31 - 1)]
     "/requests/{request_id}/approve",
     tags=["requests"],
     summary="批准 approve a pending request (the providing department's key only)",
-    responses={**ERRORS, **NOT_FOUND, 409: {"model": ErrorOut, "description": "already decided"}},
+    responses={**ERRORS, **NOT_FOUND, **CONFLICT},
 )
 def approve(request: Request, request_id: RequestId, session: DB, principal: Auth) -> ShareRequestOut:
     return _decide(request, session, principal, request_id, True, None)
@@ -462,7 +546,7 @@ def approve(request: Request, request_id: RequestId, session: DB, principal: Aut
     "/requests/{request_id}/reject",
     tags=["requests"],
     summary="驳回 reject a pending request, with the reason (the providing department's key only)",
-    responses={**ERRORS, **NOT_FOUND, 409: {"model": ErrorOut, "description": "already decided"}},
+    responses={**ERRORS, **NOT_FOUND, **CONFLICT},
 )
 def reject(request: Request, request_id: RequestId, body: RejectionIn, session: DB, principal: Auth) -> ShareRequestOut:
     return _decide(request, session, principal, request_id, False, body.reason)
@@ -473,7 +557,7 @@ def _decide(
 ) -> ShareRequestOut:
     found = session.get(m.ShareRequest, request_id)
     if found is None:
-        raise _refuse(404, f"no share request {request_id}")
+        raise _refuse(404, "no such share request")
     call = _call(request)
     call.provider, call.resource, call.fields = found.provider_key, found.resource_key, list(found.fields)
     if principal.department != found.provider_key:
@@ -523,6 +607,7 @@ def _request_out(r: m.ShareRequest, now: dt.datetime) -> ShareRequestOut:
     responses={
         **ERRORS,
         **NOT_FOUND,
+        **CONFLICT,
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "a page of rows"},
     },
 )
@@ -532,13 +617,18 @@ async def read_data(
     resource: Annotated[str, Path(pattern=RESOURCE_ID)],
     presented: Presented,
     fields: Annotated[
-        str | None, Query(max_length=2000, description="comma-separated field names; default: all granted fields")
+        str | None,
+        Query(
+            max_length=2000,
+            pattern=r"[^,\s]",
+            description="comma-separated field names; default: all granted fields",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=2000, description="next_cursor of the previous page")] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002
     filters: Annotated[
-        list[Annotated[str, StringConstraints(max_length=500)]] | None,
+        list[Annotated[str, StringConstraints(max_length=500, pattern=r"^[^:]*[^:\s][^:]*:")]] | None,
         Query(alias="filter", max_length=20, description="field:value, equality"),
     ] = None,
 ) -> Response:
@@ -571,11 +661,11 @@ def _serve_page(app: FastAPI, call: Call, presented: str | None, q: _PageQuery) 
         try:
             found = look_up(conn, presented, department, resource)
         except InvalidKey as exc:
-            raise _unauthorised(exc) from None
+            raise _unauthorised(app, call, exc) from None
         principal = _admit(app, call, found.principal)
         shared, granted = found.shared, found.granted
         if shared is None:
-            raise _refuse(404, f"no resource {department}.{resource} in the catalog")
+            raise _refuse(404, _NO_RESOURCE)
         if principal.is_admin:
             raise _refuse(403, "an admin key manages requests and reads no data")
         if shared.share_type == NEVER:
@@ -602,7 +692,7 @@ def _serve_page(app: FastAPI, call: Call, presented: str | None, q: _PageQuery) 
                 table=shared.table,
             )
         except BadQuery as exc:
-            raise _refuse(422, str(exc)) from None
+            raise _refuse(409, str(exc)) from None
         except sa.exc.DBAPIError:
             conn.rollback()
             if not sa.inspect(conn).has_table(shared.table.name):
@@ -620,7 +710,7 @@ def _serve_page(app: FastAPI, call: Call, presented: str | None, q: _PageQuery) 
 def _resource(session: Session | sa.Connection, department: str, resource: str) -> SharedResource:
     shared = find(session, department, resource)
     if shared is None:
-        raise _refuse(404, f"no resource {department}.{resource} in the catalog")
+        raise _refuse(404, _NO_RESOURCE)
     return shared
 
 
@@ -640,10 +730,11 @@ def _chosen_fields(shared: SharedResource, granted: frozenset[str], asked: str |
     if not chosen:
         raise _refuse(422, "fields: name at least one field, or leave the parameter out for all granted fields")
     unknown = [name for name in chosen if name not in known]
-    if unknown:
+    if unknown:  # named by count only: what was sent is not repeated
         raise _refuse(
-            422,
-            f"not fields of {shared.department}.{shared.resource.id}: {_named(unknown)}; its fields: {_named(known)}",
+            409,
+            f"fields: {len(unknown)} name(s) not fields of {shared.department}.{shared.resource.id}; "
+            f"its fields: {_named(known)}",
         )
     refused = [name for name in chosen if name not in granted]
     if refused:
@@ -662,7 +753,11 @@ def _filters(shared: SharedResource, granted: frozenset[str], given: list[str]) 
         if not colon or not name:
             raise _refuse(422, "filter: write field:value, e.g. filter=status:存续")
         if name not in known:
-            raise _refuse(422, f"filter: not a field of {shared.department}.{shared.resource.id}: {_named([name])}")
+            raise _refuse(
+                409,
+                f"filter: a name that is not a field of {shared.department}.{shared.resource.id}; "
+                f"its fields: {_named(sorted(known))}",
+            )
         if name not in granted:  # a filter on a field reveals its values as surely as reading it
             raise _refuse(403, f"filter on a field not granted: {_named([name])}")
         pairs.append((name, value))

@@ -21,10 +21,13 @@ import datetime as dt
 import json
 import logging
 import queue
+import re
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
@@ -39,6 +42,74 @@ _TABLE: sa.Table = m.ApiCallLog.__table__  # type: ignore[assignment]
 _LENGTHS = {c.name: c.type.length for c in _TABLE.columns if getattr(c.type, "length", None)}
 _MAX_ERROR = 2000
 _STOP = object()
+
+
+# Personal numbers a caller may put in a path, a name or a free text. Deliberately broader than the
+# publish gate's scanner (gongshu.open.pii, which looks for *valid* ID and mobile numbers): a log
+# keeps nothing that looks like one, valid or not, so any run of 11 or more digits (mobile numbers,
+# 15- and 18-digit ID numbers, bank cards) goes, and so do landline and spaced mobile numbers. No
+# identifier of the API is that long (request ids stop at 2^31, 10 digits).
+PERSONAL_NUMBER = re.compile(
+    r"(?<![0-9])(?:[0-9]{11,}[Xx]?|0[0-9]{2,3}-[0-9]{7,8}|1[3-9][0-9][ -][0-9]{4}[ -][0-9]{4})(?![0-9])"
+)
+REDACTED = "***"
+_QUERY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]-]{0,40}")
+
+
+def redact(text: str) -> str:
+    """``text`` with every number that may be a person's ID or phone number replaced by ``***``."""
+    return PERSONAL_NUMBER.sub(REDACTED, text)
+
+
+def redacted_target(path: str, query: str | bytes | None) -> str:
+    """A request's path and query string as a log may keep them: the path with personal numbers
+    redacted (percent-encoded digits included), the query with every value replaced by ``***`` and
+    only names that look like parameter names kept (``filter=***&limit=***``)."""
+    shown = redact(quote(unquote(path), safe="/:@!$&'()*+,;=-._~"))
+    if isinstance(query, bytes):
+        query = query.decode("latin-1")
+    if query:
+        names = [unquote(part.partition("=")[0]) for part in query.split("&") if part]
+        shown += "?" + "&".join(f"{redact(n) if _QUERY_NAME.fullmatch(n) else REDACTED}={REDACTED}" for n in names[:20])
+    return shown
+
+
+class AccessLogFilter(logging.Filter):
+    """Rewrites uvicorn's access-log records (``uvicorn.access``: client, method, path with the query
+    string, HTTP version, status) so that the query's values and any personal number in the path
+    never reach the log. Attached to the logger rather than a handler, it holds whatever handlers
+    uvicorn's log configuration (or an operator's) puts there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, _, query = args[2].partition("?")
+            record.args = (*args[:2], redacted_target(path, query), *args[3:])
+        else:  # not the shape uvicorn logs: keep the line, redacted as text
+            record.msg, record.args = redact(record.getMessage()), None
+        return True
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts personal numbers from a record's message and traceback (``uvicorn.error`` logs the
+    traceback of an exception that reached it, whose message may hold a database error's
+    parameters, i.e. what a caller sent)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info))).rstrip("\n")
+            record.exc_info = None
+        record.msg, record.args = redact(record.getMessage()), None
+        return True
+
+
+def redact_server_logs() -> None:
+    """Attach :class:`AccessLogFilter` to uvicorn's access logger and :class:`RedactingFilter` to its
+    error logger (once each)."""
+    for name, kind in (("uvicorn.access", AccessLogFilter), ("uvicorn.error", RedactingFilter)):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in log.filters):
+            log.addFilter(kind())
 
 
 def safe_text(value: str, limit: int | None = None) -> str:
@@ -63,8 +134,12 @@ class Call:
     rows: int | None = None
     status: int = 500
     error: str | None = None
+    client: str | None = None
+    """The caller's address, for the rate limit of calls without a key; not stored."""
 
     def row(self, latency_ms: float) -> dict[str, Any]:
+        """The record as stored: every text limited to its column and with personal numbers
+        redacted (a path, a resource or field name, a refusal may carry what the caller sent)."""
         row = {
             "called_at": self.called_at,
             "key_id": self.key_id,
@@ -73,7 +148,7 @@ class Call:
             "path": self.path,
             "provider_key": self.provider,
             "resource_key": self.resource,
-            "fields": [safe_text(f, 100) for f in self.fields] if self.fields is not None else None,
+            "fields": [redact(safe_text(f, 100)) for f in self.fields] if self.fields is not None else None,
             "rows": self.rows,
             "status": self.status,
             "latency_ms": round(latency_ms, 3),
@@ -81,7 +156,7 @@ class Call:
         }
         for name, value in row.items():
             if isinstance(value, str):
-                row[name] = safe_text(value, _LENGTHS.get(name, _MAX_ERROR))
+                row[name] = safe_text(redact(value), _LENGTHS.get(name, _MAX_ERROR))
         return row
 
 
@@ -187,12 +262,13 @@ class CallLogMiddleware:
         started = time.perf_counter()
         raw = scope.get("raw_path")
         # the path as received (percent-encoded): never the query string, which may carry filter
-        # values such as an ID number
-        call = Call(
-            method=scope["method"],
-            path=raw.decode("latin-1") if raw else scope["path"],
-            called_at=clock.now(),
-        )
+        # values such as an ID number; a personal number in the path itself (percent-encoded or
+        # not) is redacted
+        path = raw.decode("latin-1") if raw else scope["path"]
+        if PERSONAL_NUMBER.search(unquote(path)):
+            path = redacted_target(path, None)
+        client = scope.get("client")
+        call = Call(method=scope["method"], path=path, called_at=clock.now(), client=client[0] if client else None)
         scope.setdefault("state", {})[STATE_KEY] = call
         responded = False
 

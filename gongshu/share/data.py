@@ -157,7 +157,7 @@ def parse_value(kind: str, value: Any, what: str) -> Any:
             # DWD datetimes are wall-clock time in Asia/Shanghai, without a zone
             return stamp.astimezone(SHANGHAI).replace(tzinfo=None) if stamp.tzinfo else stamp
     except (ValueError, TypeError, InvalidOperation, OverflowError):
-        raise BadQuery(f"{what}: {str(value)[:40]!r} is not a valid {kind} value") from None
+        raise BadQuery(f"{what}: not a valid {kind} value") from None
     if text is None or "\x00" in text or not _encodable(text):
         raise BadQuery(f"{what}: not a valid text value")
     return text

@@ -1,35 +1,52 @@
 """Bodies and answers of the sharing API, as pydantic models: they are its OpenAPI document, and
-they refuse (422) what must never reach the database: text with control characters or lone
-surrogates (PostgreSQL and UTF-8 refuse them: a 500 otherwise), identifiers outside the catalog's
-own syntax, unknown keys."""
+they refuse (422) identifiers outside the catalog's own syntax, unknown keys and text that is only
+spaces. Free text is stored with control characters and lone surrogates (which PostgreSQL and UTF-8
+refuse: a 500 otherwise) replaced by U+FFFD, and with personal numbers replaced by ``***``; the
+document says what it takes (a pattern, lengths), so that it and the service agree."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from .calllog import redact
 
 DEPARTMENT_ID = r"^[a-z][a-z0-9_]{0,15}$"
 RESOURCE_ID = r"^[a-z][a-z0-9_]{0,39}$"
 FIELD_NAME = r"^[a-z][a-z0-9_]{0,47}$"
 QUALIFIED_RESOURCE = r"^[a-z][a-z0-9_]{0,15}\.[a-z][a-z0-9_]{0,39}$"
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
-_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_NOT_A_SPACE = re.compile(r"[^\s\ufeff]")  # JSON Schema's \S (ECMAScript's): a BOM is a space there
 
 ShareType = Literal["无条件共享", "有条件共享", "不予共享"]  # workflow.UNCONDITIONAL, CONDITIONAL, NEVER
 RequestStatus = Literal["pending", "approved", "rejected", "refused"]
 
 
-def _printable(value: str) -> str:
-    if _UNSAFE.search(value):
-        raise ValueError("control characters and unpaired surrogates are not allowed")
-    return value
+def text_input(value: str, redacting: Callable[[str], str]) -> str:
+    """Free text a caller sends, as stored: stripped, not empty, control characters and unpaired
+    surrogates (which PostgreSQL and UTF-8 refuse) replaced by U+FFFD as a UTF-8 decoder replaces
+    bytes it cannot read, then passed through ``redacting``."""
+    value = _UNSAFE.sub("\ufffd", value)
+    if not _NOT_A_SPACE.search(value):
+        raise ValueError("write some text, not only spaces")
+    return redacting(value.strip())
 
+
+TEXT_PATTERN = r"\S"
+"""What free text must hold, for the OpenAPI document: a character that is not a space."""
 
 Prose = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(_printable)
+    str,
+    StringConstraints(max_length=2000),
+    # a purpose or a reason is kept and shown to other departments: an ID or phone number written in
+    # it is replaced by *** before it is stored (it is kept nowhere)
+    AfterValidator(lambda value: text_input(value, redact)),
+    Field(json_schema_extra={"pattern": TEXT_PATTERN, "minLength": 1}),
 ]
 
 
@@ -109,3 +126,24 @@ class ErrorOut(BaseModel):
 
 class HealthOut(BaseModel):
     status: Literal["ok"]
+
+
+_ERRORS = {
+    400: "a body that cannot be read (not JSON, not UTF-8)",
+    401: "no key, or a key that is wrong, expired or revoked",
+    403: "the key may not do this",
+    404: "no such resource, dataset, request or application",
+    409: "valid as this document says, but not for this resource or state: a field it does not have, a value "
+    "of the wrong kind, a cursor of another resource, a request already decided",
+    422: "invalid input (the field is named, never the value sent)",
+    429: "rate limit exceeded (a key's, or an address's calls without a key): wait Retry-After seconds",
+}
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer", "minimum": 1}}}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` of the errors an operation may answer, each ``{"error": "..."}``."""
+    return {
+        code: {"model": ErrorOut, "description": _ERRORS[code], **({"headers": RETRY_AFTER} if code == 429 else {})}
+        for code in codes
+    }

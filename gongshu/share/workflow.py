@@ -91,7 +91,7 @@ def apply(
     unknown = [f for f in wanted if f not in known]
     if not wanted or unknown:
         raise Invalid(
-            (f"unknown field(s) {', '.join(unknown)}; " if unknown else "no fields requested; ")
+            (f"fields: {len(unknown)} name(s) not fields of the resource; " if unknown else "no fields requested; ")
             + f"the fields of {provider}.{resource.id} are {', '.join(known)}"
         )
     now = now or clock.now()
@@ -133,7 +133,7 @@ def decide(
     """The provider department approves or rejects a pending request; nobody else may."""
     request = session.get(m.ShareRequest, request_id)
     if request is None or not _may_see(principal, request):
-        raise Invalid(f"no share request {request_id}")
+        raise Invalid("no such share request")
     if principal.department != request.provider_key:
         raise Denied("only the providing department's key may approve or reject this request")
     if request.status != PENDING:

@@ -205,7 +205,7 @@ def write_release(
 
 def build_open_platform(folder: Path) -> tuple[Engine, Settings]:
     home = folder / "home"
-    settings = Settings(home=home, api_rate=1e6, api_burst=1_000_000)
+    settings = Settings(home=home, api_rate=1e6, api_burst=1_000_000, api_anonymous_rate=0)
     engine = get_engine(f"sqlite:///{home / 'gongshu.db'}")
     for dept, text in CATALOGS.items():
         path = folder / f"{dept}.yaml"

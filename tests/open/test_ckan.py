@@ -43,9 +43,10 @@ def test_package_show_describes_a_dataset_its_files_and_its_datastore(ckan, open
     csv_resource = by_id["scjgj-licenses.csv"]
     assert csv_resource["datastore_active"] and csv_resource["format"] == "CSV"
     assert (
-        csv_resource["url"] == f"{open_platform.url}/api/v1/open/download/scjgj/licenses/scjgj-licenses.csv?version=2"
+        csv_resource["url"]
+        == f"{open_platform.settings.api_base}/api/v1/open/download/scjgj/licenses/scjgj-licenses.csv?version=2"
     )
-    fetched = httpx.get(csv_resource["url"])
+    fetched = httpx.get(csv_resource["url"].replace(open_platform.settings.api_base, open_platform.url))
     assert fetched.status_code == 200 and len(fetched.content) == csv_resource["size"]
     import hashlib
 

@@ -23,12 +23,12 @@ def platform_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def platform(platform_dir: Path) -> Iterator[Platform]:
-    """The platform served by one uvicorn for the session, without a practical rate limit (the
-    rate-limit test serves its own)."""
+    """The platform served by one uvicorn for the session, without a practical rate limit, per key or
+    per address (the rate-limit tests serve their own)."""
     from gongshu.store.db import get_engine
 
     engine = get_engine(f"sqlite:///{platform_dir / 'gongshu.db'}")
-    settings = Settings(home=platform_dir / "home", api_rate=1e6, api_burst=1_000_000)
+    settings = Settings(home=platform_dir / "home", api_rate=1e6, api_burst=1_000_000, api_anonymous_rate=0)
     with LiveServer(create_app(engine, settings)) as server:
         yield Platform(engine=engine, server=server)
 

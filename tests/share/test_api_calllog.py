@@ -3,6 +3,7 @@ limits with a clear 429; the log drained when the server stops."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
@@ -45,7 +46,7 @@ def test_every_call_refused_or_not_is_logged_with_its_status_and_why(platform, c
         (404, key_id, PROVIDER),
     ]
     assert "no API key" in anonymous[0].error and "not valid" in anonymous[1].error
-    assert "no resource" in anonymous[2].error
+    assert "no such resource" in anonymous[2].error
 
     logged = [
         (c.method, c.path, c.status, c.consumer_key, c.provider_key, c.resource_key, c.fields, c.rows)
@@ -86,22 +87,28 @@ def test_n_concurrent_calls_make_exactly_n_log_records(platform):
     assert sorted(c.status for c in logged) == sorted(statuses)
 
 
-def test_a_defect_is_a_logged_500_with_a_json_error(platform, client, monkeypatch):
+def test_a_defect_is_a_logged_500_with_a_json_error(platform, client, monkeypatch, caplog):
     consumer = department()
     platform.grant(consumer, "licenses", ["holder"])
     key = platform.key(consumer)
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("a defect")
+    def broken(*args, **kwargs):  # a defect whose message holds what the caller sent (a database error's parameters)
+        raise RuntimeError(f"a defect [parameters: ('{ID_NUMBER}',)]")
 
     monkeypatch.setattr(api, "read_page", broken)
-    response = client.get(f"{DATA}/licenses", headers={"X-API-Key": key})
+    with caplog.at_level(logging.ERROR):
+        response = client.get(f"{DATA}/licenses", headers={"X-API-Key": key})
     assert response.status_code == 500 and response.json() == {
         "error": "internal error: the operators have the details"
     }
     assert "a defect" not in response.text
+    logged_text = "\n".join(logging.Formatter().format(r) for r in caplog.records)
+    assert "RuntimeError: a defect [parameters: ('***',)]" in logged_text and ID_NUMBER not in logged_text
     (logged,) = platform.calls(key_id=key[3:15])
     assert (logged.status, logged.error) == (500, "internal error: RuntimeError")
+
+
+ID_NUMBER = "330102199003070026"
 
 
 @pytest.fixture

@@ -83,3 +83,35 @@ def test_a_record_the_database_refuses_goes_to_the_log_and_does_not_hold_up_the_
         writer.close()
     assert [r.path for r in stored(engine)] == ["/a", "/b"]
     assert "refused by the database" in caplog.text and '"/bad"' in caplog.text
+
+
+ID_NUMBER, MOBILE = "330102199003070026", "13957612345"
+
+
+def test_personal_numbers_are_redacted_from_stored_records_and_log_lines():
+    from gongshu.share.calllog import AccessLogFilter, RedactingFilter, redact, redacted_target
+
+    assert redact(f"a {ID_NUMBER} b 33010219900307002X c {MOBILE} d 0576-88001234 e 138 1234 5678") == (
+        "a *** b *** c *** d *** e ***"
+    )
+    assert redact("request 2147483647, 2024-03-01, XK0001") == "request 2147483647, 2024-03-01, XK0001"
+    encoded = "".join(f"%{ord(c):02X}" for c in ID_NUMBER)
+    assert redacted_target(f"/api/v1/data/scjgj/r{encoded}", f"filter=founded%3A{ID_NUMBER}&x{MOBILE}=1&%00=2") == (
+        "/api/v1/data/scjgj/r***?filter=***&x***=***&***=***"
+    )
+    row = call(f"/api/3/action/{ID_NUMBER}", error=f"no {MOBILE}", fields=[f"f{ID_NUMBER}"], provider="p").row(1.0)
+    assert ID_NUMBER not in str(row) and MOBILE not in str(row)
+
+    access = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d', None, None)
+    access.args = ("127.0.0.1:5000", "GET", f"/api/v1/data/scjgj/firms?filter=uscc:{ID_NUMBER}", "1.1", 200)
+    assert AccessLogFilter().filter(access)
+    assert access.getMessage() == '127.0.0.1:5000 - "GET /api/v1/data/scjgj/firms?filter=*** HTTP/1.1" 200'
+    try:
+        raise ValueError(f"[parameters: ('{ID_NUMBER}',)]")
+    except ValueError:
+        import sys
+
+        failed = logging.LogRecord("uvicorn.error", logging.ERROR, "", 0, "Exception %s", (MOBILE,), sys.exc_info())
+    assert RedactingFilter().filter(failed)
+    text = logging.Formatter().format(failed)
+    assert "ValueError" in text and "***" in text and ID_NUMBER not in text and MOBILE not in text

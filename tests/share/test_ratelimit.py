@@ -39,3 +39,19 @@ def test_nonsense_limits_are_refused():
         RateLimiter(rate=0, burst=1)
     with pytest.raises(ValueError):
         RateLimiter(rate=1, burst=0)
+
+
+def test_an_ipv6_network_shares_one_bucket_and_full_buckets_are_forgotten():
+    from gongshu.share.ratelimit import address_key
+
+    assert address_key("2001:db8:1:2::1") == address_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:3::1") != address_key("2001:db8:1:2::1")
+    assert address_key("::ffff:203.0.113.5") == address_key("203.0.113.5") == "203.0.113.5"
+    assert address_key(None) == "unknown"
+    now = [0.0]
+    limiter = RateLimiter(rate=1, burst=2, clock=lambda: now[0], max_keys=10)
+    for i in range(10):
+        assert limiter.acquire(f"10.0.0.{i}") == 0
+    now[0] = 5.0  # every bucket has filled up again
+    assert limiter.acquire("10.0.1.1") == 0
+    assert len(limiter) == 1  # the full ones were dropped
