@@ -17,6 +17,7 @@ from gongshu.runs import Outcome
 from gongshu.store.db import get_engine
 
 from .naming import artifact_key
+from .runlog import current_flow_run_id
 
 
 def _transient(task, task_run, state) -> bool:  # noqa: ANN001
@@ -34,7 +35,7 @@ def _transient(task, task_run, state) -> bool:  # noqa: ANN001
     retry_condition_fn=_transient,
 )
 def collect_one(department: str, resource_id: str, resource: Resource, catalog_dir: Path, run_id: str) -> Outcome:
-    return collect_resource(get_engine(), department, resource, catalog_dir, run_id)
+    return collect_resource(get_engine(), department, resource, catalog_dir, run_id, flow_run_id=current_flow_run_id())
 
 
 def retries_of(future: PrefectFuture) -> int:

@@ -7,12 +7,14 @@ Order of work, so that nothing is stored from a batch that fails:
   3. the raw gate's header check: the catalog's columns are present (extra ones are a warning);
   4. every chunk is appended inside one transaction while per-row flags are gathered;
   5. the raw gate's row checks (row count, decodable text, no NUL byte, no value larger than
-     ``GONGSHU_MAX_FIELD_BYTES``); then the batch row, with the new high-water mark, is written in the
-     same transaction and committed, or everything is rolled back. Once a chunk holds a NUL byte or an
+     ``GONGSHU_MAX_FIELD_BYTES``); then the batch row, with the new high-water mark, its gate results
+     and its ``run_log`` row are written in the same transaction and committed, or everything is
+     rolled back. Once a chunk holds a NUL byte or an
      oversized value the batch is lost anyway: later chunks are still read (so that the error counts
      every faulty row) but no longer stored (PostgreSQL's COPY would fail on the NUL byte).
-Gate results are recorded whatever the outcome. A transient source error is raised (the task layer
-retries it); every other problem becomes a failed outcome whose error says what to do.
+Gate results are recorded whatever the outcome (those of a refused batch after the rollback). A
+transient source error is raised (the task layer retries it); every other problem becomes a failed
+outcome whose error says what to do.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from .. import clock
 from ..catalog.issues import closest
 from ..catalog.model import Resource
 from ..quality import gate, raw
-from ..runs import Outcome, outcome_for
+from ..runs import Outcome, outcome_for, record_now
 from ..settings import get_settings
 from ..store import models as m
 from ..store import ods
@@ -88,8 +90,13 @@ def collect_resource(
     *,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     env: Mapping[str, str] | None = None,
+    flow_run_id: str | None = None,
 ) -> Outcome:
-    """Collect one resource. Raises :class:`SourceError` only for transient source errors."""
+    """Collect one resource. Raises :class:`SourceError` only for transient source errors.
+
+    A stored batch, its raw-gate results and its ``run_log`` row are committed in one transaction:
+    a process killed after the commit leaves the run's record (the returned outcome is marked
+    ``logged``); one killed before it leaves nothing of the batch."""
     started = clock.now()
 
     outcome = outcome_for(STAGE, department, resource.id, started)
@@ -212,6 +219,18 @@ def collect_resource(
                     )
                 )
                 session.flush()
+                gate.record(
+                    session, result, run_id=run_id, department=department, resource=resource.id, batch_id=batch_id
+                )
+                details.update({"batch_id": batch_id, "ods_table": table.name})
+                if watermark:
+                    details.update({"since": since, "high_water": reading.high_water})
+                done = record_now(
+                    session,
+                    run_id,
+                    outcome("completed", rows_in=stored, rows_out=stored, details=details),
+                    flow_run_id,
+                )
     except _Abandon as abandon:
         _record(engine, result, run_id, department, resource.id, None)
         return abandon.outcome
@@ -225,11 +244,7 @@ def collect_resource(
             error=str(exc) + "; nothing from this batch was stored",
             details={**details, "code": exc.code},
         )
-    _record(engine, result, run_id, department, resource.id, batch_id)
-    details.update({"batch_id": batch_id, "ods_table": table.name})
-    if watermark:
-        details.update({"since": since, "high_water": reading.high_water})
-    return outcome("completed", rows_in=stored, rows_out=stored, details=details)
+    return done
 
 
 def _prepare(

@@ -280,3 +280,37 @@ def test_mangled_text_over_the_catalogs_ratio_fails_the_raw_gate(make, db_url, m
     one = collect_resource(engine, "scjgj", resource, folder, "run-2", chunk_rows=3)
     assert one.status == "completed"
     assert one.details["gate"]["warnings"] == ["TEXT_UNDECODABLE on _undecodable (1 rows)"]
+
+
+def test_the_run_record_and_gate_results_commit_with_the_batch(make, db_url):
+    """A process that dies after the batch's commit still leaves the run's record: the batch, its
+    raw-gate results and its run_log row are one transaction."""
+    engine = get_engine(db_url)
+    resource, folder = make(HEADER + rows(5))
+
+    def die_at_the_run_record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith("INSERT INTO RUN_LOG"):
+            raise RuntimeError("killed")
+
+    sa.event.listen(engine, "before_cursor_execute", die_at_the_run_record)
+    try:
+        with pytest.raises(RuntimeError, match="killed"):
+            collect_resource(engine, "scjgj", resource, folder, "r1")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", die_at_the_run_record)
+    with session_scope(engine) as session:
+        assert session.scalars(sa.select(m.CollectBatch)).all() == []
+        assert session.scalars(sa.select(m.QualityResult).where(m.QualityResult.batch_id.is_not(None))).all() == []
+    assert ods_rows(engine) == []
+
+    # the next run stores the batch (not "same content": nothing of r1 was kept) and its record with it
+    out = collect_resource(engine, "scjgj", resource, folder, "r2")
+    assert out.status == "completed" and out.logged, out.error
+    with session_scope(engine) as session:
+        (row,) = session.scalars(sa.select(m.RunLog).where(m.RunLog.stage == "collect")).all()
+        assert (row.run_id, row.status, row.rows_in, row.rows_out) == ("r2", "completed", 5, 5)
+        assert row.details["batch_id"] == out.details["batch_id"]
+        assert session.scalars(
+            sa.select(m.QualityResult).where(m.QualityResult.batch_id == row.details["batch_id"])
+        ).all()
+    assert len(ods_rows(engine)) == 5
