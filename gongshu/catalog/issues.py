@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .vocab import meant
+
 Severity = Literal["error", "warning"]
 
 
@@ -70,6 +72,11 @@ class CatalogIssue:
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
-    """The allowed word most like ``word``, for "did you mean" (None when nothing is close)."""
+    """The allowed word ``word`` most likely means, for "did you mean" (None when nothing is close):
+    a known variant by meaning first (``vocab.VARIANTS``: '每天' means '每日'), else by spelling."""
+    choices = list(choices)
+    by_meaning = meant(word, choices)
+    if by_meaning is not None:
+        return by_meaning
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     return match[0] if match else None
