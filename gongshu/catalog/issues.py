@@ -51,7 +51,7 @@ class CatalogIssue:
             text += f" (did you mean '{self.suggestion}'?)"
         if self.allowed:
             text += f"; allowed: {', '.join(self.allowed)}"
-        return text
+        return one_line(text)
 
     def to_dict(self) -> dict:
         return {
@@ -69,6 +69,14 @@ class CatalogIssue:
             "suggestion": self.suggestion,
             "text": str(self),
         }
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters escaped (``\\n``, ``\\x00``): a key
+    or value quoted from a file must not break an issue over several lines or into the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:

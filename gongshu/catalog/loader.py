@@ -134,7 +134,9 @@ def _load(path: Path) -> LoadedCatalog:
         return loaded
     if tree is None:
         loaded.issues.append(
-            CatalogIssue(code="CATALOG_EMPTY_FILE", message="the file holds no catalog (only comments)", file=path)
+            CatalogIssue(
+                code="CATALOG_EMPTY_FILE", message="the file holds no catalog (only comments)", file=path, line=1
+            )
         )
         return loaded
     loaded.tree = tree
@@ -203,7 +205,7 @@ def _read_text(loaded: LoadedCatalog) -> str | None:
         )
         return None
     if not raw.strip():
-        loaded.issues.append(CatalogIssue(code="CATALOG_EMPTY_FILE", message="the file is empty", file=path))
+        loaded.issues.append(CatalogIssue(code="CATALOG_EMPTY_FILE", message="the file is empty", file=path, line=1))
         return None
     try:
         return raw.decode("utf-8-sig")
