@@ -7,6 +7,7 @@ departments 2.3x slower (bench/pipeline_overhead.py). Deployments carry the stag
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,6 +23,8 @@ from gongshu.runs import RunReport
 from gongshu.settings import get_settings
 from gongshu.store.db import get_engine, session_scope
 
+from .shutdown import settle
+
 
 @contextmanager
 def local_runs() -> Iterator[None]:
@@ -29,12 +32,15 @@ def local_runs() -> Iterator[None]:
     flow-run heartbeats. A heartbeat lets a standing server mark a run whose process died as crashed;
     the temporary server dies with the process, so nothing would read them, and each flow run's end
     waits for its heartbeat thread's one-second sleep (7 flow runs in a pipeline). Against a standing
-    server (`make serve`, PREFECT_API_URL) nothing changes."""
+    server (`make serve`, PREFECT_API_URL) nothing changes. At the end, the temporary server is given
+    the time to record the task runs before the process exits and stops it (flows/shutdown.py)."""
     if get_current_settings().api.url:
         yield
         return
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+    settle(since)
 
 
 def task_runner(threads: int | None = None) -> ThreadPoolTaskRunner:
