@@ -4,6 +4,7 @@ and demo go through the Prefect flows so that every run is visible in the Prefec
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -404,21 +405,15 @@ def _run(
         _fail(str(exc))
     settings = get_settings()
     folder = catalogs or settings.catalogs
-    if "catalog" in chosen or departments:  # the later stages read the registered catalogs
+    # The later stages read the registered catalogs, but a folder named on the command line must exist.
+    if catalogs is not None or "catalog" in chosen or departments:
         if not folder.is_dir():
-            _fail(f"catalog folder {folder} does not exist (set --catalogs or GONGSHU_CATALOGS)")
+            what = "is not a folder" if folder.exists() else "does not exist"
+            _fail(f"catalog folder {folder} {what} (set --catalogs or GONGSHU_CATALOGS)")
         if not discover([folder]):
             _fail(f"no catalog files (*.yaml) in {folder}")
     if departments:
-        from gongshu.catalog import load_catalog
-
-        known = {load_catalog(f).department_id or f.stem for f in discover([folder])}
-        unknown = sorted(set(departments) - known)
-        if unknown:
-            _fail(
-                f"no catalog file in {folder} declares department(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
+        _check_departments(folder, departments)
 
     settings.home.mkdir(parents=True, exist_ok=True)
     from gongshu.runs import new_run_id
@@ -434,6 +429,8 @@ def _run(
     from .demo import print_history, sample_api, share_demo
     from .pipeline import pipeline_flow
 
+    if not verbose:
+        _one_line_console_logs()
     history = None
     if demo:  # three past months played first, so the scorecard's trends come from real runs
         from .demo_history import play_demo_history
@@ -441,16 +438,21 @@ def _run(
         typer.echo("playing three past months of sample runs for the scorecard's history (the first time: ~1 min)")
         with local_runs():
             history = play_demo_history(settings)
-    with sample_api(folder.resolve().parent / "samples") if demo else nullcontext(), local_runs():
-        state = pipeline_flow(
-            catalogs=str(folder),
-            departments=departments,
-            stages=chosen,
-            period=period,
-            run_id=new_run_id(),
-            sample=demo,
-            return_state=True,
-        )
+    try:
+        with sample_api(folder.resolve().parent / "samples") if demo else nullcontext(), local_runs():
+            state = pipeline_flow(
+                catalogs=str(folder),
+                departments=departments,
+                stages=chosen,
+                period=period,
+                run_id=new_run_id(),
+                sample=demo,
+                return_state=True,
+            )
+    except Exception as exc:  # Prefect could not run the flow at all (its server, its database)
+        if verbose:
+            raise
+        _fail(f"the pipeline could not run: {type(exc).__name__}: {exc} (add -v for the traceback)", code=1)
     report = state.result(raise_on_failure=False)
     if isinstance(report, BaseException):
         _fail(f"the pipeline crashed: {report}", code=1)
@@ -521,6 +523,62 @@ def _check_database(folder: Path, departments: list[str] | None, stages: list[st
         problem.message + (f"; run report: {where}" if where else "") + (f"; {unwritten}" if unwritten else ""),
         code=1,
     )
+
+
+def _check_departments(folder: Path, departments: list[str]) -> None:
+    """Every department named with -d has a catalog file in ``folder``. Another department's broken
+    file does not stop the run: it is named in one line (the catalog stage reads only the chosen
+    departments' files into the registry)."""
+    from gongshu.catalog import discover, load_catalog
+
+    loaded = [load_catalog(f) for f in discover([folder])]
+    known = {item.department_id or item.path.stem for item in loaded}
+    unknown = sorted(set(departments) - known)
+    if unknown:
+        _fail(
+            f"no catalog file in {folder} declares department(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    for item in loaded:
+        if item.errors and (item.department_id or item.path.stem) not in departments:
+            more = f" (and {len(item.errors) - 1} more)" if len(item.errors) > 1 else ""
+            typer.secho(
+                f"warning: {item.errors[0]}{more}; not part of this run (gongshu catalog validate {item.path})",
+                fg=typer.colors.YELLOW,
+                err=True,
+            )
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Prefect's console format without the traceback: without -v a failed flow or task is one line
+    (the run report and the Prefect UI keep the details). The record is left as it was, for the
+    handler that sends it to Prefect's server."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self._inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return self._inner.format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def _one_line_console_logs() -> None:
+    """Strip tracebacks from Prefect's console handlers in this process (set up when the flows are
+    imported)."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger()] + [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    for lg in loggers:
+        for handler in lg.handlers:
+            if isinstance(handler, PrefectConsoleHandler) and not isinstance(handler.formatter, _OneLineFormatter):
+                handler.setFormatter(_OneLineFormatter(handler.formatter))
 
 
 def _set_clock(as_of: str | None) -> None:

@@ -8,6 +8,7 @@ departments 2.3x slower (bench/pipeline_overhead.py). Deployments carry the stag
 from __future__ import annotations
 
 import ctypes
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -30,6 +31,8 @@ from gongshu.runs import RunReport
 from gongshu.settings import get_settings
 from gongshu.store.db import get_engine, session_scope
 
+from .shutdown import settle
+
 
 @contextmanager
 def local_runs() -> Iterator[None]:
@@ -37,15 +40,18 @@ def local_runs() -> Iterator[None]:
     flow-run heartbeats. A heartbeat lets a standing server mark a run whose process died as crashed;
     the temporary server dies with the process, so nothing would read them, and each flow run's end
     waits for its heartbeat thread's one-second sleep (7 flow runs in a pipeline). Against a standing
-    server (`make serve`, PREFECT_API_URL) nothing changes."""
+    server (`make serve`, PREFECT_API_URL) nothing changes. At the end, the temporary server is given
+    the time to record the task runs before the process exits and stops it (flows/shutdown.py)."""
     if get_current_settings().api.url:
         yield
         return
     # started here, in the main thread, rather than lazily by whichever thread of Prefect's first asks;
     # Prefect's code asking for its temporary server then gets this one (and stops it at exit)
     _TiedServer().start()
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+    settle(since)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec

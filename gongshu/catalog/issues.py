@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .vocab import meant
+
 Severity = Literal["error", "warning"]
 
 
@@ -49,7 +51,7 @@ class CatalogIssue:
             text += f" (did you mean '{self.suggestion}'?)"
         if self.allowed:
             text += f"; allowed: {', '.join(self.allowed)}"
-        return text
+        return one_line(text)
 
     def to_dict(self) -> dict:
         return {
@@ -69,7 +71,20 @@ class CatalogIssue:
         }
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters escaped (``\\n``, ``\\x00``): a key
+    or value quoted from a file must not break an issue over several lines or into the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def closest(word: str, choices: Iterable[str]) -> str | None:
-    """The allowed word most like ``word``, for "did you mean" (None when nothing is close)."""
+    """The allowed word ``word`` most likely means, for "did you mean" (None when nothing is close):
+    a known variant by meaning first (``vocab.VARIANTS``: '每天' means '每日'), else by spelling."""
+    choices = list(choices)
+    by_meaning = meant(word, choices)
+    if by_meaning is not None:
+        return by_meaning
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     return match[0] if match else None

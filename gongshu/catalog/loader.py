@@ -37,6 +37,13 @@ KEY_LABELS = {
     "paging.kind": "paging kind",
 }
 
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""A larger catalog file is refused before parsing (a department of 1,000 resources writes ~3 MB)."""
+MAX_ISSUES = 200
+"""Structural errors reported per file; past this many the file is beyond fixing line by line."""
+SHOWN_CHARS = 60
+"""Characters of a wrong value quoted in a message."""
+
 
 @dataclass
 class LoadedCatalog:
@@ -88,6 +95,26 @@ class LoadedCatalog:
 def load_catalog(path: str | Path) -> LoadedCatalog:
     """Read and validate one catalog file. Never raises for bad content: problems become issues."""
     path = Path(path)
+    try:
+        return _load(path)
+    except Exception as exc:  # noqa: BLE001 - one file must never stop the others (see internal_issue)
+        return LoadedCatalog(path=path, issues=[internal_issue(path, exc)])
+
+
+def internal_issue(path: Path, exc: BaseException) -> CatalogIssue:
+    """An issue for a file whose checking failed in gongshu itself: the file is not registered, and
+    the other files go on. Every such case is a gongshu bug to fix with a precise message
+    (tests/catalog/test_mutations.py looks for this code)."""
+    return CatalogIssue(
+        code="CATALOG_INTERNAL",
+        message=f"the file could not be checked ({type(exc).__name__} in gongshu); "
+        "it is left out of this run, please report it with the file",
+        file=path,
+        line=1,
+    )
+
+
+def _load(path: Path) -> LoadedCatalog:
     loaded = LoadedCatalog(path=path)
     text = _read_text(loaded)
     if text is None:
@@ -97,8 +124,8 @@ def load_catalog(path: str | Path) -> LoadedCatalog:
     except YamlError as exc:
         loaded.issues.append(
             CatalogIssue(
-                code="CATALOG_YAML_SYNTAX",
-                message=f"YAML syntax error: {exc.problem}",
+                code=exc.code,
+                message=f"YAML syntax error: {exc.problem}" if exc.code == "CATALOG_YAML_SYNTAX" else exc.problem,
                 file=path,
                 line=exc.line,
                 column=exc.column,
@@ -107,7 +134,9 @@ def load_catalog(path: str | Path) -> LoadedCatalog:
         return loaded
     if tree is None:
         loaded.issues.append(
-            CatalogIssue(code="CATALOG_EMPTY_FILE", message="the file holds no catalog (only comments)", file=path)
+            CatalogIssue(
+                code="CATALOG_EMPTY_FILE", message="the file holds no catalog (only comments)", file=path, line=1
+            )
         )
         return loaded
     loaded.tree = tree
@@ -125,9 +154,33 @@ def load_catalog(path: str | Path) -> LoadedCatalog:
     try:
         loaded.catalog = Catalog.model_validate(tree)
     except ValidationError as exc:
-        for err in exc.errors():
-            loaded.issues.append(_issue_from_pydantic(loaded, err))
+        errors = exc.errors()
+        loaded.issues += [_issue_from_pydantic(loaded, err) for err in errors[:MAX_ISSUES]]
+        if len(errors) > MAX_ISSUES:
+            loaded.issues.append(
+                CatalogIssue(
+                    code="CATALOG_TOO_MANY_ERRORS",
+                    message=f"{len(errors) - MAX_ISSUES} more errors not shown (fix the ones above first)",
+                    file=path,
+                    line=spot_line(loaded, errors[MAX_ISSUES]),
+                )
+            )
     return loaded
+
+
+def spot_line(loaded: LoadedCatalog, err: Any) -> int | None:
+    return locate(loaded.tree, tuple(err["loc"])).position[0]
+
+
+def shown(value: Any) -> str:
+    """``value`` for a message: its text cut to :data:`SHOWN_CHARS` characters; a mapping or list
+    by its size (its repr could be as large as the file)."""
+    if isinstance(value, dict):
+        return f"a mapping of {len(value)} key(s)"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
 
 
 def _read_text(loaded: LoadedCatalog) -> str | None:
@@ -140,8 +193,19 @@ def _read_text(loaded: LoadedCatalog) -> str | None:
     except OSError as exc:
         loaded.issues.append(CatalogIssue(code="CATALOG_UNREADABLE", message=str(exc), file=path))
         return None
+    if len(raw) > MAX_FILE_BYTES:
+        loaded.issues.append(
+            CatalogIssue(
+                code="CATALOG_TOO_LARGE",
+                message=f"the file has {len(raw):,} bytes, more than the {MAX_FILE_BYTES:,} a catalog may have; "
+                "split the department's resources or check that this is a catalog",
+                file=path,
+                line=1,
+            )
+        )
+        return None
     if not raw.strip():
-        loaded.issues.append(CatalogIssue(code="CATALOG_EMPTY_FILE", message="the file is empty", file=path))
+        loaded.issues.append(CatalogIssue(code="CATALOG_EMPTY_FILE", message="the file is empty", file=path, line=1))
         return None
     try:
         return raw.decode("utf-8-sig")
@@ -260,7 +324,7 @@ def _issue_from_pydantic(loaded: LoadedCatalog, err: dict[str, Any]) -> CatalogI
         allowed = tuple(parent.model_fields) if isinstance(parent, type) and issubclass(parent, BaseModel) else ()
         return loaded.issue(
             "CATALOG_UNKNOWN_KEY",
-            f"unknown key '{key}'",
+            f"unknown key '{shown(key)}'",
             loc,
             at_key=True,
             allowed=allowed,
@@ -270,10 +334,10 @@ def _issue_from_pydantic(loaded: LoadedCatalog, err: dict[str, Any]) -> CatalogI
         return loaded.issue("CATALOG_MISSING_KEY", f"missing required key '{key}'", loc)
     if kind in ("literal_error", "enum"):
         allowed = tuple(_literal_values(err))
-        shown = label or f"'{key}'"
+        label_shown = label or f"'{key}'"
         return loaded.issue(
             "CATALOG_INVALID_VALUE",
-            f"'{value}' is not an allowed {shown}",
+            f"'{shown(value)}' is not an allowed {label_shown}",
             loc,
             allowed=allowed,
             suggestion=closest(str(value), allowed),
@@ -282,7 +346,7 @@ def _issue_from_pydantic(loaded: LoadedCatalog, err: dict[str, Any]) -> CatalogI
         allowed = tuple(_literal_values(err, "expected_tags"))
         return loaded.issue(
             "CATALOG_INVALID_VALUE",
-            f"source kind '{err['ctx'].get('tag')}' is unknown",
+            f"source kind '{shown(err['ctx'].get('tag'))}' is unknown",
             loc + ("kind",),
             allowed=allowed,
             suggestion=closest(str(err["ctx"].get("tag")), allowed),
@@ -292,7 +356,7 @@ def _issue_from_pydantic(loaded: LoadedCatalog, err: dict[str, Any]) -> CatalogI
     if kind == "string_pattern_mismatch" and key in ("id", "name"):
         return loaded.issue(
             "CATALOG_INVALID_ID",
-            f"'{value}' is not a valid {key}: use lower-case ASCII letters, digits and underscores, "
+            f"'{shown(value)}' is not a valid {key}: use lower-case ASCII letters, digits and underscores, "
             "starting with a letter (it becomes part of table names and URLs)",
             loc,
         )
@@ -300,13 +364,14 @@ def _issue_from_pydantic(loaded: LoadedCatalog, err: dict[str, Any]) -> CatalogI
         limit = err.get("ctx", {}).get("max_length")
         return loaded.issue(
             "CATALOG_INVALID_ID",
-            f"'{value}' is too long for an id: at most {limit} characters (it becomes part of table names)",
+            f"'{shown(value)}' is too long for an id: at most {limit} characters (it becomes part of table names)",
             loc,
         )
     if kind == "too_short" and key in ("resources", "fields"):
         return loaded.issue("CATALOG_EMPTY_LIST", f"'{key}' must list at least one entry", loc)
-    shown = f"'{'.'.join(str(s) for s in doc_loc)}'" if doc_loc else "the document"
-    return loaded.issue("CATALOG_INVALID_VALUE", f"{shown}: {err['msg']} (got {value!r})", loc)
+    where = f"'{'.'.join(str(s) for s in doc_loc)}'" if doc_loc else "the document"
+    got = shown(repr(value) if isinstance(value, str) else value)
+    return loaded.issue("CATALOG_INVALID_VALUE", f"{where}: {err['msg']} (got {got})", loc)
 
 
 def _without_tags(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:

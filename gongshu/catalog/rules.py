@@ -5,37 +5,38 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from ..checkdigits import USCC_PATTERN, uscc_check_char
 from .issues import CatalogIssue, closest
-from .loader import LoadedCatalog
-from .model import HttpSource, Resource, SqlSource
+from .loader import LoadedCatalog, shown
+from .model import Department, HttpSource, Resource, SqlSource
 from .paths import resolve_source_path, sqlite_file
 
 Loc = tuple[str | int, ...]
 
 
 def check_catalog(loaded: LoadedCatalog) -> list[CatalogIssue]:
-    """All single-file rule violations of a structurally valid catalog."""
-    cat = loaded.catalog
-    assert cat is not None
+    """All single-file rule violations. When the file as a whole has structural errors, the rules
+    still run on the parts that are valid (the department's USCC, each valid resource), so that
+    one pass reports every error it can instead of the next one after each fix."""
     found: list[CatalogIssue] = []
-    dept = cat.department
-    if dept.uscc is not None:
-        found += _uscc(loaded, dept.uscc, ("department", "uscc"))
-    if loaded.path.suffix in (".yaml", ".yml") and loaded.path.stem != dept.id:
+    dept_id, uscc, resources = _valid_parts(loaded)
+    if uscc is not None:
+        found += _uscc(loaded, uscc, ("department", "uscc"))
+    if dept_id is not None and loaded.path.suffix in (".yaml", ".yml") and loaded.path.stem != dept_id:
         found.append(
             loaded.issue(
                 "CATALOG_FILE_NAME",
-                f"department '{dept.id}' should be in a file named '{dept.id}{loaded.path.suffix}'",
+                f"department '{dept_id}' should be in a file named '{dept_id}{loaded.path.suffix}'",
                 ("department", "id"),
                 severity="warning",
             )
         )
     first_seen: dict[str, int] = {}
-    for i, res in enumerate(cat.resources):
+    for i, res in resources:
         loc: Loc = ("resources", i)
         if res.id in first_seen:
             line = loaded.position("resources", first_seen[res.id])[0]
@@ -50,6 +51,31 @@ def check_catalog(loaded: LoadedCatalog) -> list[CatalogIssue]:
             first_seen[res.id] = i
         found += _resource(loaded, res, loc)
     return found
+
+
+def _valid_parts(loaded: LoadedCatalog) -> tuple[str | None, str | None, list[tuple[int, Resource]]]:
+    """The department id, its USCC and the (index, resource) pairs that are valid on their own."""
+    cat = loaded.catalog
+    if cat is not None:
+        return cat.department.id, cat.department.uscc, list(enumerate(cat.resources))
+    tree = loaded.tree if isinstance(loaded.tree, dict) else {}
+    dept = tree.get("department")
+    dept = dept if isinstance(dept, dict) else {}
+    try:
+        department = Department.model_validate(dept)
+        dept_id, uscc = department.id, department.uscc
+    except ValidationError:  # its errors are reported already; its USCC may still be checked
+        dept_id, uscc = None, dept.get("uscc")
+        # read unquoted, an all-digit code is a number (the model coerces it too)
+        uscc = str(uscc) if isinstance(uscc, str | int) and not isinstance(uscc, bool) else None
+    items = tree.get("resources")
+    resources = []
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        try:
+            resources.append((i, Resource.model_validate(item)))
+        except ValidationError:
+            continue  # its errors are reported already
+    return dept_id, uscc, resources
 
 
 def check_catalogs(loaded: Iterable[LoadedCatalog]) -> list[CatalogIssue]:
@@ -281,7 +307,8 @@ def _uscc(loaded: LoadedCatalog, code: str, loc: Loc) -> list[CatalogIssue]:
         return [
             loaded.issue(
                 "CATALOG_USCC_FORMAT",
-                f"'{code}' is not a 统一社会信用代码: 18 characters of 0-9 and A-Z without I, O, S, V, Z (GB 32100)",
+                f"'{shown(code)}' is not a 统一社会信用代码: "
+                "18 characters of 0-9 and A-Z without I, O, S, V, Z (GB 32100)",
                 loc,
             )
         ]

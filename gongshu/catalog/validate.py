@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .loader import LoadedCatalog, load_catalog
+from .loader import LoadedCatalog, internal_issue, load_catalog
 from .rules import check_catalog, check_catalogs
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
@@ -45,8 +45,11 @@ def validate_files(files: Sequence[Path]) -> list[LoadedCatalog]:
     with _gc_paused():
         loaded = [load_catalog(f) for f in files]
     for item in loaded:
-        if item.catalog is not None:
-            item.issues += check_catalog(item)
+        if isinstance(item.tree, dict):
+            try:
+                item.issues += check_catalog(item)
+            except Exception as exc:  # noqa: BLE001 - one file must never stop the others
+                item.issues.append(internal_issue(item.path, exc))
     for issue in check_catalogs(loaded):
         owner = next(item for item in loaded if item.path == issue.file)
         owner.issues.append(issue)
