@@ -44,7 +44,7 @@ def collect_flow(departments: list[str] | None = None, resources: list[str] | No
             now = clock.now()
             if isinstance(result, BaseException):
                 problem = database_problem(result)  # the database's sentence: no statement, no row values
-                retries = retries_of(future)
+                retries = retries_of(result)
                 error = (problem.message if problem else str(result)) + (
                     f" (gave up after {retries} retr{'y' if retries == 1 else 'ies'})" if retries else ""
                 )

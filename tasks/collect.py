@@ -7,8 +7,7 @@ from pathlib import Path
 from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
-from prefect.futures import PrefectFuture
+from prefect.runtime import task_run
 
 from gongshu.catalog.model import Resource
 from gongshu.collect.base import SourceError
@@ -35,14 +34,21 @@ def _transient(task, task_run, state) -> bool:  # noqa: ANN001
     retry_condition_fn=_transient,
 )
 def collect_one(department: str, resource_id: str, resource: Resource, catalog_dir: Path, run_id: str) -> Outcome:
-    return collect_resource(get_engine(), department, resource, catalog_dir, run_id, flow_run_id=current_flow_run_id())
+    try:
+        return collect_resource(
+            get_engine(), department, resource, catalog_dir, run_id, flow_run_id=current_flow_run_id()
+        )
+    except Exception as exc:
+        # how often this task run ran, for retries_of: known here, in the task's own context, where the
+        # server's record of the task run may lag behind (it is written from events, asynchronously)
+        exc.gongshu_runs = task_run.run_count  # type: ignore[attr-defined]
+        raise
 
 
-def retries_of(future: PrefectFuture) -> int:
-    """How many times the task run was tried again (0: it ran once; a non-transient error is never
-    retried), as Prefect's server counted its runs."""
-    with get_client(sync_client=True) as client:
-        return max(client.read_task_run(future.task_run_id).run_count - 1, 0)
+def retries_of(error: BaseException) -> int:
+    """How many times the task run that raised ``error`` was tried again (0: it ran once; a
+    non-transient error is never retried)."""
+    return max(getattr(error, "gongshu_runs", 1) - 1, 0)
 
 
 @task(name="publish-collect-artifact", task_run_name="collect-artifact", cache_policy=NO_CACHE)
