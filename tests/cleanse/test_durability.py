@@ -26,6 +26,7 @@ from gongshu.settings import reset_settings
 from gongshu.store import models as m
 from gongshu.store.db import get_engine, session_scope
 
+from ..killpoint import dies_at
 from . import test_stage
 from .test_stage import GOOD, bad_check, dwd, run, uscc
 
@@ -55,16 +56,8 @@ def test_the_run_record_is_written_with_the_dwd_rows_in_one_transaction(make, db
     assert collect_resource(engine, "scjgj", resource, folder, "r1").status == "completed"
 
     # the process dies (here: the statement fails) once the DWD rows are written, before the commit
-    def die_at_the_run_record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        if statement.lstrip().upper().startswith("INSERT INTO RUN_LOG"):
-            raise RuntimeError("killed")
-
-    sa.event.listen(engine, "before_cursor_execute", die_at_the_run_record)
-    try:
-        with pytest.raises(RuntimeError, match="killed"):
-            cleanse_resource(engine, "scjgj", resource, "r1", expectations_dir=folder / "expectations")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", die_at_the_run_record)
+    with dies_at(engine):
+        cleanse_resource(engine, "scjgj", resource, "r1", expectations_dir=folder / "expectations")
     assert dwd(engine) == {} and cleansings(engine) == [] and run_log(engine) == []
 
     # nothing else is needed for the record: no flow writes it after the stage returns

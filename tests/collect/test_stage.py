@@ -21,6 +21,8 @@ from gongshu.store import models as m
 from gongshu.store.db import get_engine, session_scope
 from gongshu.store.ods import ods_table_name
 
+from ..killpoint import dies_at
+
 REPO = Path(__file__).resolve().parents[2]
 
 CATALOG = """\
@@ -288,16 +290,8 @@ def test_the_run_record_and_gate_results_commit_with_the_batch(make, db_url):
     engine = get_engine(db_url)
     resource, folder = make(HEADER + rows(5))
 
-    def die_at_the_run_record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        if statement.lstrip().upper().startswith("INSERT INTO RUN_LOG"):
-            raise RuntimeError("killed")
-
-    sa.event.listen(engine, "before_cursor_execute", die_at_the_run_record)
-    try:
-        with pytest.raises(RuntimeError, match="killed"):
-            collect_resource(engine, "scjgj", resource, folder, "r1")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", die_at_the_run_record)
+    with dies_at(engine):
+        collect_resource(engine, "scjgj", resource, folder, "r1")
     with session_scope(engine) as session:
         assert session.scalars(sa.select(m.CollectBatch)).all() == []
         assert session.scalars(sa.select(m.QualityResult).where(m.QualityResult.batch_id.is_not(None))).all() == []

@@ -15,6 +15,7 @@ from gongshu.open.stage import open_resource
 from gongshu.store import models as m
 from gongshu.store.db import get_engine, session_scope
 
+from ..killpoint import dies_at
 from .release_fixtures import DEPT, collect_and_cleanse, firm_rows, load_resources, write_source
 
 
@@ -40,16 +41,8 @@ def test_a_release_and_its_run_record_commit_together(firms, tmp_path, gongshu_h
     collect_and_cleanse(engine, firms, tmp_path, "r1")
     folder = gongshu_home / "portal" / "releases" / DEPT / "firms"
 
-    def die_at_the_run_record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        if statement.lstrip().upper().startswith("INSERT INTO RUN_LOG"):
-            raise RuntimeError("killed")
-
-    sa.event.listen(engine, "before_cursor_execute", die_at_the_run_record)
-    try:
-        with pytest.raises(RuntimeError, match="killed"):
-            open_resource(engine, gongshu_home, DEPT, firms, "r1")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", die_at_the_run_record)
+    with dies_at(engine):
+        open_resource(engine, gongshu_home, DEPT, firms, "r1")
     assert releases(engine) == [] and open_log(engine) == []
     assert not (folder / "v1").exists()
 
