@@ -86,10 +86,14 @@ def record(session: Session, run_id: str, outcomes: Iterable[Outcome], flow_run_
     existing = {
         (r.stage, r.department_key, r.resource_key): r
         for r in session.scalars(
+            # only the rows of these outcomes' resources: record_now writes one outcome per commit, and
+            # loading the whole run's rows each time made a run of n resources O(n^2) (300 resources:
+            # 72,000 rows loaded, 6 s of a 47 s cleanse)
             sa.select(rl).where(
                 rl.run_id == run_id,
                 rl.stage.in_({o.stage for o in pending}),
-                rl.resource_key.is_not(None),
+                rl.department_key.in_({o.department for o in pending}),
+                rl.resource_key.in_({o.resource for o in pending if o.resource}),
             )
         )
     }
