@@ -510,13 +510,7 @@ def _check_database(folder: Path, departments: list[str] | None, stages: list[st
     report = RunReport(run_id=new_run_id(), started_at=started, finished_at=clock.now())
     report.outcomes = database_lost(stages, folder, departments, problem.message)
     report.outputs["database_error"] = problem.message
-    path = get_settings().reports_dir / f"{report.run_id}.json"
-    report.outputs["report"] = str(path)
-    try:
-        report.write(path)
-    except OSError as exc:
-        report.outputs.pop("report")
-        report.outputs["report_error"] = f"the run report {path} was not written: {exc.strerror or exc}"
+    report.save(get_settings().reports_dir)
     unwritten = _write_report_copy(report, report_json)
     where = report.outputs.get("report") or report.outputs.get("report_json")
     _fail(

@@ -81,11 +81,5 @@ def pipeline_flow(
             report.outcomes += database_lost(chosen[chosen.index(stage) :], catalogs, departments, problem.message)
             break
     report.finished_at = clock.now()
-    report_path = get_settings().reports_dir / f"{run_id}.json"
-    report.outputs["report"] = str(report_path)
-    try:
-        report.write(report_path)
-    except OSError as exc:  # a full disk: the run's result is still returned, and the CLI says so
-        del report.outputs["report"]
-        report.outputs["report_error"] = f"the run report {report_path} was not written: {exc.strerror or exc}"
+    report.save(get_settings().reports_dir)  # a full disk: the result is still returned, and the CLI says so
     return finish("pipeline", report)

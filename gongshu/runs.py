@@ -171,3 +171,15 @@ class RunReport:
         from .catalog.export._common import write_atomic
 
         return write_atomic(path, (json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+    def save(self, reports_dir: Path) -> None:
+        """The run's own report, ``<reports_dir>/<run id>.json``: its path in ``outputs["report"]``, or,
+        when it could not be written (a full disk), the sentence saying so in ``outputs["report_error"]``."""
+        path = reports_dir / f"{self.run_id}.json"
+        try:
+            self.write(path)
+        except OSError as exc:
+            self.outputs.pop("report", None)
+            self.outputs["report_error"] = f"the run report {path} was not written: {exc.strerror or exc}"
+        else:
+            self.outputs["report"] = str(path)
