@@ -41,6 +41,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check gongshu flows tasks tests samples bench
 	$(BIN)/ruff format --check gongshu flows tasks tests samples bench
+	$(BIN)/mypy
 
 samples: $(STAMP)
 	$(BIN)/python samples/generate.py
