@@ -12,7 +12,7 @@ Each measurement runs in its own process, bounded in time (--seconds of load aft
                      of a real gongshu page (same size), pre-encoded. The floor of the HTTP stack.
   constant (model)   the same page returned as a response model of DataPageOut's shape, validated and
                      serialised by FastAPI on each call (information: what that costs).
-  gongshu            uvicorn serving gongshu.share.api:create_app (factory) on the platform database,
+  gongshu            uvicorn serving gongshu.api.app:create_app (factory) on the platform database,
                      its rate limit set out of reach (the limiter still runs on every call).
   in-process         the API's page query through SQLAlchemy Core in one process, no HTTP, one call
                      at a time, walking the pages by the key: the floor of the data access.
@@ -54,7 +54,7 @@ ROUTE = "/api/v1/data/{provider}/{resource}"
 PAGE = 100
 CONCURRENCY = (16, 64)
 WARMUP = 1.0
-GONGSHU_APP = "gongshu.share.api:create_app"
+GONGSHU_APP = "gongshu.api.app:create_app"
 REQUEST_TIMEOUT = 90.0  # seconds a request may take before the generator gives up on it (counted as an error)
 RATE_OFF = 10**9  # GONGSHU_API_RATE and _BURST for the servers: the limiter runs on every call, never refuses
 TARGETS = {"throughput": 0.5, "p99_ms": 100.0}
@@ -326,15 +326,15 @@ def child_breakdown(key: str, seconds: str) -> dict:
     import httpx
     from fastapi import FastAPI, routing
 
-    from gongshu.share import api
+    from gongshu.api.app import create_app
 
-    app = api.create_app()
+    app = create_app()
     phases = {
-        "lookup.look_up (key, catalog entry, grants)": ("gongshu.share.api", "look_up"),
+        "lookup.look_up (key, catalog entry, grants)": ("gongshu.api.routers.share", "look_up"),
         "  of which parsing a catalog entry (cache misses)": ("gongshu.share.lookup", "parsed_entry"),
-        "data.read_page (query + JSON-ready rows)": ("gongshu.share.api", "read_page"),
+        "data.read_page (query + JSON-ready rows)": ("gongshu.api.routers.share", "read_page"),
         "  of which CursorSeal.seal + open": None,
-        "data.to_json (orjson)": ("gongshu.share.api", "to_json"),
+        "data.to_json (orjson)": ("gongshu.api.routers.share", "to_json"),
         "FastAPI serialize_response (response model)": None,
     }
     spent = dict.fromkeys(phases, 0.0)

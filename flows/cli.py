@@ -148,7 +148,7 @@ def api(
     """Serve the sharing API (数据共享接口) with uvicorn; its OpenAPI document is at /docs."""
     import uvicorn
 
-    from gongshu.share.api import PREFIX, create_app
+    from gongshu.api.app import PREFIX, create_app
 
     application = create_app()
     typer.echo(f"sharing API on http://{host}:{port}{PREFIX} (documentation: http://{host}:{port}/docs)")

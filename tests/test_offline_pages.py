@@ -15,11 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gongshu.api.app import create_app
 from gongshu.open.portal import build_portal
 from gongshu.quality.docs import ASSETS, GX_WEB_ASSETS, build_data_docs, make_offline, save_results
 from gongshu.scorecard.site import write_site
 from gongshu.settings import get_settings
-from gongshu.share.api import create_app
 from gongshu.store.db import get_engine
 from gongshu.vendor import VENDOR
 

@@ -10,7 +10,6 @@ and download endpoints turn :class:`Refused` into their own error shapes.
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
-from starlette.requests import Request
 
 from .. import clock
 from ..share.keys import InvalidKey, verify
@@ -24,15 +23,6 @@ class Refused(PermissionError):
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
-
-
-def presented_key(request: Request) -> str | None:
-    """The key as sent: ``X-API-Key``, ``X-CKAN-API-Key`` or ``Authorization`` (``Bearer gs_…``, or the
-    bare key as CKAN clients such as ckanapi send it)."""
-    headers = request.headers
-    scheme, _, credentials = headers.get("authorization", "").strip().partition(" ")
-    authorization = credentials.strip() if scheme.lower() == "bearer" else scheme
-    return headers.get("x-api-key") or headers.get("x-ckan-api-key") or authorization or None
 
 
 def authorise(session: Session, dataset: Dataset, presented: str | None) -> str | None:

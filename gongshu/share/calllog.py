@@ -1,18 +1,19 @@
 """The call log of the sharing API (``api_call_log``): one row per call, refused ones included, for
 the audit trail and the scorecard.
 
-A middleware opens a :class:`Call` when a request arrives; authentication and the endpoint fill it
-in (who, which resource, which fields, how many rows, why refused); the status and latency are
-taken when the response goes out. The row is then handed to a single background writer that
-batches inserts, so that a call never waits on the log and the log never holds the database's
-write lock once per call.
+A middleware (``gongshu.api.middleware``) opens a :class:`Call` when a request arrives;
+authentication and the endpoint fill it in (who, which resource, which fields, how many rows, why
+refused); the status and latency are taken when the response goes out. The row is then handed to a
+single background writer that batches inserts, so that a call never waits on the log and the log
+never holds the database's write lock once per call.
 
 No record is ever dropped: the queue is unbounded, a database that is down or locked is retried
 until it answers, and closing the writer (FastAPI's lifespan, when the server stops) drains what
 is queued. Two cases go to the application log instead, as JSON, rather than block forever: a
 record the database refuses as such (it cannot happen with the sanitising below, but a refusal
 must not hold up the records behind it), and records still unstored when a closing writer's
-database has not answered for ``close_timeout`` seconds.
+database has not answered for ``close_timeout`` seconds. What uvicorn's own logs keep is redacted
+by ``gongshu.api.accesslog``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import queue
 import re
 import threading
 import time
-import traceback
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -32,14 +32,13 @@ from urllib.parse import quote, unquote
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from .. import clock
 from ..store import models as m
 
 logger = logging.getLogger(__name__)
 
 STATE_KEY = "call"
 _TABLE: sa.Table = m.ApiCallLog.__table__  # type: ignore[assignment]
-_LENGTHS = {c.name: c.type.length for c in _TABLE.columns if getattr(c.type, "length", None)}
+_LENGTHS = {c.name: length for c in _TABLE.columns if (length := getattr(c.type, "length", None))}
 _MAX_ERROR = 2000
 _STOP = object()
 
@@ -72,44 +71,6 @@ def redacted_target(path: str, query: str | bytes | None) -> str:
         names = [unquote(part.partition("=")[0]) for part in query.split("&") if part]
         shown += "?" + "&".join(f"{redact(n) if _QUERY_NAME.fullmatch(n) else REDACTED}={REDACTED}" for n in names[:20])
     return shown
-
-
-class AccessLogFilter(logging.Filter):
-    """Rewrites uvicorn's access-log records (``uvicorn.access``: client, method, path with the query
-    string, HTTP version, status) so that the query's values and any personal number in the path
-    never reach the log. Attached to the logger rather than a handler, it holds whatever handlers
-    uvicorn's log configuration (or an operator's) puts there."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            path, _, query = args[2].partition("?")
-            record.args = (*args[:2], redacted_target(path, query), *args[3:])
-        else:  # not the shape uvicorn logs: keep the line, redacted as text
-            record.msg, record.args = redact(record.getMessage()), None
-        return True
-
-
-class RedactingFilter(logging.Filter):
-    """Redacts personal numbers from a record's message and traceback (``uvicorn.error`` logs the
-    traceback of an exception that reached it, whose message may hold a database error's
-    parameters, i.e. what a caller sent)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info:
-            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info))).rstrip("\n")
-            record.exc_info = None
-        record.msg, record.args = redact(record.getMessage()), None
-        return True
-
-
-def redact_server_logs() -> None:
-    """Attach :class:`AccessLogFilter` to uvicorn's access logger and :class:`RedactingFilter` to its
-    error logger (once each)."""
-    for name, kind in (("uvicorn.access", AccessLogFilter), ("uvicorn.error", RedactingFilter)):
-        log = logging.getLogger(name)
-        if not any(isinstance(f, kind) for f in log.filters):
-            log.addFilter(kind())
 
 
 def safe_text(value: str, limit: int | None = None) -> str:
@@ -245,47 +206,3 @@ class CallLogWriter:
 
 def _json(row: dict[str, Any]) -> str:
     return json.dumps(row, default=str, ensure_ascii=False)
-
-
-class CallLogMiddleware:
-    """ASGI middleware: a :class:`Call` in ``scope["state"]`` for every HTTP request, its row
-    submitted to the writer when the response is over (or the endpoint crashed)."""
-
-    def __init__(self, app: Any, writer: CallLogWriter):
-        self.app = app
-        self.writer = writer
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        raw = scope.get("raw_path")
-        # the path as received (percent-encoded): never the query string, which may carry filter
-        # values such as an ID number; a personal number in the path itself (percent-encoded or
-        # not) is redacted
-        path = raw.decode("latin-1") if raw else scope["path"]
-        if PERSONAL_NUMBER.search(unquote(path)):
-            path = redacted_target(path, None)
-        client = scope.get("client")
-        call = Call(method=scope["method"], path=path, called_at=clock.now(), client=client[0] if client else None)
-        scope.setdefault("state", {})[STATE_KEY] = call
-        responded = False
-
-        async def send_and_note(message: dict) -> None:
-            nonlocal responded
-            if message["type"] == "http.response.start":
-                call.status, responded = message["status"], True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        except BaseException as exc:
-            if not responded:
-                call.status = 500
-                call.error = call.error or (
-                    f"internal error: {type(exc).__name__}" if isinstance(exc, Exception) else "the call was cancelled"
-                )
-            raise
-        finally:
-            self.writer.submit(call.row((time.perf_counter() - started) * 1000))

@@ -26,6 +26,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from gongshu.api.app import create_app
 from gongshu.catalog import load_catalog
 from gongshu.catalog.stage import compile_catalog
 from gongshu.open.layout import (
@@ -41,7 +42,6 @@ from gongshu.open.layout import (
 )
 from gongshu.settings import Settings
 from gongshu.share import keys
-from gongshu.share.api import create_app
 from gongshu.store import models as m
 from gongshu.store.db import get_engine, session_scope
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gongshu.api.app import create_app
 from gongshu.settings import Settings
 from gongshu.share import keys
-from gongshu.share.api import create_app
 from gongshu.store.db import session_scope
 
 from ..share.platform import LiveServer

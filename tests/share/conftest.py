@@ -6,8 +6,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gongshu.api.app import create_app
 from gongshu.settings import Settings
-from gongshu.share.api import create_app
 
 from .platform import LiveServer, Platform, build_platform
 

@@ -89,7 +89,8 @@ ID_NUMBER, MOBILE = "330102199003070026", "13957612345"
 
 
 def test_personal_numbers_are_redacted_from_stored_records_and_log_lines():
-    from gongshu.share.calllog import AccessLogFilter, RedactingFilter, redact, redacted_target
+    from gongshu.api.accesslog import AccessLogFilter, RedactingFilter
+    from gongshu.share.calllog import redact, redacted_target
 
     assert redact(f"a {ID_NUMBER} b 33010219900307002X c {MOBILE} d 0576-88001234 e 138 1234 5678") == (
         "a *** b *** c *** d *** e ***"

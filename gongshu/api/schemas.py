@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from .calllog import redact
+from ..share.calllog import redact
 
 DEPARTMENT_ID = r"^[a-z][a-z0-9_]{0,15}$"
 RESOURCE_ID = r"^[a-z][a-z0-9_]{0,39}$"

@@ -1,6 +1,6 @@
-"""What the open-data endpoints share with the sharing API's, without importing it (the sharing
-API mounts them): a database session per call and the call's log record. Errors are raised as
-FastAPI's ``HTTPException``; the sharing API's handlers turn them into ``{"error": ...}``."""
+"""What every router of the API shares: the path prefix, a database session per call, the call's log
+record, the settings, and the per-key and per-address rate limits. Errors are raised as FastAPI's
+``HTTPException`` (:func:`refuse`); the handlers of ``errors`` turn them into ``{"error": ...}``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from ..settings import Settings
 from ..share.calllog import STATE_KEY, Call
 from ..share.keys import InvalidKey, Principal, verify
-from ..share.ratelimit import address_key
+from .ratelimit import address_key
+
+PREFIX = "/api/v1"
 
 
 def _db(request: Request) -> Iterator[Session]:
@@ -27,6 +29,11 @@ DB = Annotated[Session, Depends(_db, scope="function")]
 
 def call_of(request: Request) -> Call | None:
     return request.scope.get("state", {}).get(STATE_KEY)
+
+
+def call_in(request: Request) -> Call:
+    """The call's log record, opened by the call-log middleware (every call through the app has one)."""
+    return request.scope["state"][STATE_KEY]
 
 
 def note(request: Request, department: str, resource: str, key_id: str | None = None) -> None:

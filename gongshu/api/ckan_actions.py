@@ -1,16 +1,7 @@
-"""A CKAN-compatible subset of the Action API, over the open datasets: ``/api/3/action/<action>`` (and
-``/api/action/<action>``, where ckanapi sends its calls), GET with query parameters or POST with a
-JSON body, answers in CKAN's envelope ``{"help", "success", "result"}`` and errors in CKAN's shape
-and status codes, so that CKAN clients (ckanapi, harvesters, the portals' own tools) work unchanged:
-
-  package_list, package_search, package_show, organization_list, organization_show, resource_show,
-  datastore_search
-
-404 ``Not Found Error``, 409 ``Validation Error`` (``{"<parameter>": ["<problem>"]}``), 403
-``Authorization Error`` (a 有条件开放 dataset's rows without its applicant's key), 400 ``Search Query
-Error`` and unknown actions. Metadata of every open dataset, 有条件开放 ones included, is public;
-their rows and files are not. Parameters are parsed here rather than by FastAPI, because CKAN
-takes the same ones from a query string and from a JSON body, and answers its own error shape.
+"""The actions of the CKAN-compatible Action API (``gongshu.api.routers.ckan`` serves them): each takes
+a :class:`Context` (the request, a session, the parameters as sent) and returns CKAN's ``result``, or
+raises :class:`CkanError` in CKAN's error shape. Parameters are parsed here rather than by FastAPI,
+because CKAN takes the same ones from a query string and from a JSON body.
 """
 
 from __future__ import annotations
@@ -18,26 +9,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-import anyio.to_thread
 import sqlalchemy as sa
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi import Request
 from sqlalchemy.orm import Session
 
-from ..share.schemas import RETRY_AFTER
-from . import ckan_dicts as dicts
-from .access import Refused, authorise, log_read, presented_key
-from .ckan_search import BadSort, SearchQueryError, search
-from .datasets import Dataset, all_datasets, departments, find_dataset, split_name
-from .datastore import DEFAULT_LIMIT, MAX_LIMIT, BadSearch, Search, columns
-from .datastore import search as datastore_query
-from .layout import open_table_name
+from ..open import ckan_dicts as dicts
+from ..open.access import Refused, authorise, log_read
+from ..open.ckan_search import BadSort, SearchQueryError, search
+from ..open.datasets import Dataset, all_datasets, departments, find_dataset, split_name
+from ..open.datastore import DEFAULT_LIMIT, MAX_LIMIT, BadSearch, Search, columns
+from ..open.datastore import search as datastore_query
+from ..open.layout import open_table_name
+from .auth import presented_key
 from .web import anonymous_wait, call_of, settings_of
 
-router = APIRouter()
 ACTION_PATHS = ("/api/3/action/{action}", "/api/action/{action}")
 ACTION_NAMES = (
     "package_list",
@@ -95,10 +83,10 @@ class Context:
         return api_base(self.request)
 
     def anonymous(self) -> None:
-        _anonymous(self.request)
+        anonymous(self.request)
 
 
-def _anonymous(request: Request) -> None:
+def anonymous(request: Request) -> None:
     """Spend one call of the caller's address (a call made with no usable key); 429 beyond it."""
     wait = anonymous_wait(request)
     if wait:
@@ -107,88 +95,6 @@ def _anonymous(request: Request) -> None:
 
 def api_base(request: Request) -> str:
     return settings_of(request).api_base.rstrip("/") + "/"
-
-
-_CKAN_ERROR = {
-    "type": "object",
-    "required": ["help", "success", "error"],
-    "properties": {"help": {"type": "string"}, "success": {"const": False}, "error": {"type": "object"}},
-}
-_DOC = {
-    "tags": ["open data"],
-    "summary": "CKAN Action API (数据开放): package_list, package_search, package_show, organization_list, "
-    "organization_show, resource_show, datastore_search",
-    "description": "CKAN's own envelope (`help`, `success`, `result` or `error`); parameters as a query "
-    "string or a JSON body, as CKAN takes them (docs/opening-api.md): `limit`, `offset`, `rows` and `start` are "
-    f"natural numbers up to {MAX_NUMBER} (409 otherwise), `limit` and `rows` capped at 1000. "
-    "`/api/action/{action}` is the same, the path ckanapi uses.",
-    "responses": {
-        code: {
-            "description": description,
-            "content": {"application/json": {"schema": _CKAN_ERROR}},
-            **({"headers": RETRY_AFTER} if code == 429 else {}),
-        }
-        for code, description in {
-            400: "Bad request (an unknown action, a body that is not a JSON object) or a Search Query Error",
-            403: "Authorization Error: a 有条件开放 dataset's rows without its applicant's key",
-            404: "Not Found Error",
-            409: 'Validation Error: `{"<parameter>": ["<problem>"]}`',
-            429: "rate limit exceeded (the key's, or the address's calls without a key): wait Retry-After seconds",
-        }.items()
-    },
-}
-
-
-@router.get(ACTION_PATHS[0], operation_id="ckan_action_get", **_DOC)
-@router.post(ACTION_PATHS[0], operation_id="ckan_action_post", **_DOC)
-@router.api_route(ACTION_PATHS[1], methods=["GET", "POST"], include_in_schema=False)
-async def action(
-    request: Request,
-    # the document lists the actions served; any other name is still CKAN's 400, answered here
-    action: Annotated[str, Path(json_schema_extra={"enum": list(ACTION_NAMES)})],
-) -> JSONResponse:
-    known = action in ACTION_NAMES
-    help_url = f"{api_base(request)}api/3/action/help_show" + (f"?name={action}" if known else "")
-    try:
-        if not (action == "datastore_search" and presented_key(request)):
-            # a call that can take no key (metadata is public), or sends none: its address's budget.
-            # datastore_search with a key is limited by the key, or by the address if the key is not
-            # used (a 无条件开放 dataset) or not valid (see datastore_search)
-            _anonymous(request)
-        if not known:  # the name as sent is not repeated: it may be anything
-            raise bad_request("Action name not known; see /docs for the actions served")
-        params = await _params(request)
-        result = await anyio.to_thread.run_sync(_run, request, ACTIONS[action], params)
-    except CkanError as exc:
-        call = call_of(request)
-        if call is not None:
-            call.error = str(exc)[:2000]
-        return JSONResponse(
-            {"help": help_url, "success": False, "error": exc.error}, status_code=exc.status, headers=exc.headers
-        )
-    return JSONResponse({"help": help_url, "success": True, "result": result})
-
-
-async def _params(request: Request) -> dict[str, Any]:
-    if request.method == "GET":
-        return dict(request.query_params)
-    body = await request.body()
-    if not body.strip():
-        return dict(request.query_params)
-    try:
-        params = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("JSON Error: the body is not JSON (send a JSON object, or use GET)") from None
-    if not isinstance(params, dict):
-        raise bad_request("JSON Error: the body must be a JSON object")
-    return params
-
-
-def _run(request: Request, act: Callable[[Context], Any], params: dict[str, Any]) -> Any:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        result = act(Context(request, session, params))
-        session.commit()
-    return result
 
 
 # ---- parameters ---------------------------------------------------------------------------------
@@ -346,8 +252,41 @@ def _datastore_dataset(ctx: Context, resource_id: str) -> Dataset:
 
 
 def datastore_search(ctx: Context) -> dict[str, Any]:
-    keyed = bool(presented_key(ctx.request))
     resource_id = _text(ctx, "resource_id", required=True) or ""
+    dataset, key_id = _datastore_reader(ctx, resource_id)
+    wanted = _search(ctx)
+    conn = ctx.session.connection()
+    known = columns(conn, dataset.department, dataset.resource.id)
+    if known is None:
+        raise not_found("Resource has no datastore table yet")
+    try:
+        page = datastore_query(conn, dataset.department, dataset.resource.id, known, wanted)
+    except BadSearch as exc:
+        raise invalid(exc.field, str(exc)) from None
+    log_read(ctx.session, dataset, "datastore_search", key_id, len(page.records))
+    call = call_of(ctx.request)
+    if call is not None:
+        call.rows = len(page.records)
+    return {
+        "resource_id": resource_id,
+        "fields": [_field(dataset, name) for name in page.fields],
+        "records": page.records,
+        "total": page.total,
+        "total_was_estimated": False,
+        "limit": wanted.limit,
+        "offset": wanted.offset,
+        "filters": wanted.filters,
+        "records_format": "objects",
+        "_links": _links(ctx, wanted),
+        **({"q": wanted.q} if wanted.q else {}),
+        **({"sort": wanted.sort} if wanted.sort else {}),
+    }
+
+
+def _datastore_reader(ctx: Context, resource_id: str) -> tuple[Dataset, str | None]:
+    """The dataset of ``resource_id`` and the key id it is read with (None: a public dataset), noted in
+    the call log; the call spends its key's budget, or its address's when the key is not used."""
+    keyed = bool(presented_key(ctx.request))
     try:
         dataset = _datastore_dataset(ctx, resource_id)
     except CkanError:
@@ -371,10 +310,15 @@ def datastore_search(ctx: Context) -> dict[str, Any]:
             raise rate_limited(wait, "Rate limit exceeded for this key")
     elif keyed:  # a 无条件开放 dataset: the key sent along is not looked at
         ctx.anonymous()
+    return dataset, key_id
+
+
+def _search(ctx: Context) -> Search:
+    """The datastore query the parameters ask for."""
     fields = _json(ctx, "fields", (list, str))
     if isinstance(fields, str):
         fields = [f.strip() for f in fields.split(",") if f.strip()]
-    wanted = Search(
+    return Search(
         filters=_json(ctx, "filters", (dict,)) or {},
         q=_json(ctx, "q", (str, dict)),
         fields=fields,
@@ -382,31 +326,6 @@ def datastore_search(ctx: Context) -> dict[str, Any]:
         limit=_int(ctx, "limit", DEFAULT_LIMIT, MAX_LIMIT),
         offset=_int(ctx, "offset", 0),
     )
-    conn = ctx.session.connection()
-    known = columns(conn, dataset.department, dataset.resource.id)
-    if known is None:
-        raise not_found("Resource has no datastore table yet")
-    try:
-        page = datastore_query(conn, dataset.department, dataset.resource.id, known, wanted)
-    except BadSearch as exc:
-        raise invalid(exc.field, str(exc)) from None
-    log_read(ctx.session, dataset, "datastore_search", key_id, len(page.records))
-    if call is not None:
-        call.rows = len(page.records)
-    return {
-        "resource_id": resource_id,
-        "fields": [_field(dataset, name) for name in page.fields],
-        "records": page.records,
-        "total": page.total,
-        "total_was_estimated": False,
-        "limit": wanted.limit,
-        "offset": wanted.offset,
-        "filters": wanted.filters,
-        "records_format": "objects",
-        "_links": _links(ctx, wanted),
-        **({"q": wanted.q} if wanted.q else {}),
-        **({"sort": wanted.sort} if wanted.sort else {}),
-    }
 
 
 def _field(dataset: Dataset, name: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gongshu.share.ratelimit import RateLimiter
+from gongshu.api.ratelimit import RateLimiter
 
 
 class Clock:
@@ -42,7 +42,7 @@ def test_nonsense_limits_are_refused():
 
 
 def test_an_ipv6_network_shares_one_bucket_and_full_buckets_are_forgotten():
-    from gongshu.share.ratelimit import address_key
+    from gongshu.api.ratelimit import address_key
 
     assert address_key("2001:db8:1:2::1") == address_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
     assert address_key("2001:db8:1:3::1") != address_key("2001:db8:1:2::1")

@@ -1,6 +1,6 @@
 """The endpoints of 有条件开放 applications, under ``/api/v1/open/applications``: applying takes no
 key; listing and deciding take the providing department's key (listing: an admin key too). The
-approval's answer carries the applicant's key, whole, this once (see ``applications``)."""
+approval's answer carries the applicant's key, whole, this once (see ``gongshu.open.applications``)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from fastapi import APIRouter, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from .. import clock
-from ..share.calllog import REDACTED
-from ..share.schemas import QUALIFIED_RESOURCE, TEXT_PATTERN, Prose, error_responses, text_input
-from ..store import models as m
-from . import applications as workflow
-from .access import presented_key
-from .web import DB, note, principal_of, refuse, within_anonymous_limit
+from ... import clock
+from ...open import applications as workflow
+from ...share.calllog import REDACTED
+from ...store import models as m
+from ..auth import presented_key
+from ..schemas import QUALIFIED_RESOURCE, TEXT_PATTERN, Prose, error_responses, text_input
+from ..web import DB, note, principal_of, refuse, within_anonymous_limit
 
 router = APIRouter(tags=["open data"])
 Status = Literal["pending", "approved", "rejected"]
