@@ -330,11 +330,11 @@ def child_breakdown(key: str, seconds: str) -> dict:
 
     app = create_app()
     phases = {
-        "lookup.look_up (key, catalog entry, grants)": ("gongshu.api.routers.share", "look_up"),
+        "lookup.look_up (key, catalog entry, grants)": ("gongshu.api.routers.data", "look_up"),
         "  of which parsing a catalog entry (cache misses)": ("gongshu.share.lookup", "parsed_entry"),
-        "data.read_page (query + JSON-ready rows)": ("gongshu.api.routers.share", "read_page"),
+        "data.read_page (query + JSON-ready rows)": ("gongshu.api.routers.data", "read_page"),
         "  of which CursorSeal.seal + open": None,
-        "data.to_json (orjson)": ("gongshu.api.routers.share", "to_json"),
+        "data.to_json (orjson)": ("gongshu.api.routers.data", "to_json"),
         "FastAPI serialize_response (response model)": None,
     }
     spent = dict.fromkeys(phases, 0.0)

@@ -25,11 +25,12 @@ from .docs import add_docs
 from .errors import add_handlers, given_once
 from .middleware import CallLogMiddleware, ConcurrencyGate
 from .ratelimit import RateLimiter
-from .routers import applications, ckan, downloads, share
+from .routers import applications, ckan, data, downloads, share
 from .web import PREFIX
 
 ROUTERS: tuple[tuple[APIRouter, str], ...] = (
-    (share.router, PREFIX),  # 数据共享 the sharing API
+    (share.router, PREFIX),  # 数据共享 the sharing API: catalog, requests, health
+    (data.router, PREFIX),  # and its granted data, page by page
     # the open-data API (数据开放): downloads and 有条件开放 applications beside the sharing API,
     # the CKAN Action API at CKAN's own paths (see docs/opening-api.md)
     (downloads.router, PREFIX),

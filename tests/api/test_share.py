@@ -13,7 +13,7 @@ from gongshu.share.keys import DEPARTMENT, Principal
 from gongshu.share.resources import find
 from gongshu.store.db import session_scope
 
-from .platform import FIRMS, INSPECTIONS, PROVIDER, department, firm_row, uscc
+from ..share.platform import FIRMS, INSPECTIONS, PROVIDER, department, firm_row, uscc
 
 DATA = "/api/v1/data/scjgj"
 

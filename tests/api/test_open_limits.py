@@ -16,9 +16,9 @@ from gongshu.settings import Settings
 from gongshu.share import keys
 from gongshu.store.db import session_scope
 
+from ..open import api_fixtures
+from ..open.api_fixtures import OpenPlatform, build_open_platform
 from ..share.platform import LiveServer
-from . import api_fixtures
-from .api_fixtures import OpenPlatform, build_open_platform
 
 open_platform = api_fixtures.open_platform  # the module's server, without practical limits
 CKAN = "/api/3/action"

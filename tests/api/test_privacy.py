@@ -28,7 +28,7 @@ from gongshu.share import keys
 from gongshu.store.db import get_engine, session_scope
 
 from ..open.api_fixtures import write_release
-from .platform import PROVIDER, Platform, department
+from ..share.platform import PROVIDER, Platform, department
 
 ROOT = Path(__file__).resolve().parents[2]
 ID_NUMBER = "33010219900307002" + ric.calc_check_digit("33010219900307002")

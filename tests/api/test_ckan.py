@@ -6,8 +6,8 @@ import ckanapi
 import httpx
 import pytest
 
-from . import api_fixtures
-from .api_fixtures import INSPECTIONS, LICENSES, TOWNS, OpenPlatform
+from ..open import api_fixtures
+from ..open.api_fixtures import INSPECTIONS, LICENSES, TOWNS, OpenPlatform
 
 open_platform = api_fixtures.open_platform  # the module's server
 

@@ -9,7 +9,7 @@ import pytest
 from gongshu.api.app import create_app
 from gongshu.settings import Settings
 
-from .platform import LiveServer, Platform, build_platform
+from ..share.platform import LiveServer, Platform, build_platform
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from gongshu.share import keys, workflow
 from gongshu.store import models as m
 from gongshu.store.db import session_scope
 
-from .platform import (
+from ..share.platform import (
     FIRM_NAME,
     FIRMS,
     LICENSE_HOLDER,

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from gongshu.api.app import create_app
-from gongshu.api.routers import share as share_router
+from gongshu.api.routers import data as data_router
 from gongshu.settings import Settings
 
-from .platform import PROVIDER, LiveServer, department, uscc
+from ..share.platform import PROVIDER, LiveServer, department, uscc
 
 DATA = "/api/v1/data/scjgj"
 
@@ -95,7 +95,7 @@ def test_a_defect_is_a_logged_500_with_a_json_error(platform, client, monkeypatc
     def broken(*args, **kwargs):  # a defect whose message holds what the caller sent (a database error's parameters)
         raise RuntimeError(f"a defect [parameters: ('{ID_NUMBER}',)]")
 
-    monkeypatch.setattr(share_router, "read_page", broken)
+    monkeypatch.setattr(data_router, "read_page", broken)
     with caplog.at_level(logging.ERROR):
         response = client.get(f"{DATA}/licenses", headers={"X-API-Key": key})
     assert response.status_code == 500 and response.json() == {
