@@ -7,7 +7,7 @@ import os
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 
 import typer
 
@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from prefect.states import State
 
     from gongshu.runs import RunReport
+
+    from ..demo_history import PeriodPlayed
+
+    History = tuple[list[PeriodPlayed], str | None]
+    """What ``play_demo_history`` played (or why nothing was)."""
 
 
 def run_pipeline(
@@ -66,7 +71,7 @@ def run_pipeline(
 
 def _play(
     folder: Path, departments: list[str] | None, stages: list[str], period: str, *, demo: bool, verbose: bool
-) -> tuple[Any, RunReport]:
+) -> tuple[History | None, RunReport]:
     """Run the pipeline flow in Prefect (the demo: three past months first, and the sample API up);
     the demo's history (or None) and the run report."""
     from gongshu.runs import new_run_id
@@ -78,7 +83,7 @@ def _play(
 
     if not verbose:
         one_line_console_logs()
-    history = None
+    history: History | None = None
     if demo:  # three past months played first, so the scorecard's trends come from real runs
         from ..demo_history import play_demo_history
 
@@ -109,7 +114,9 @@ def _play(
     return history, report
 
 
-def _print_outcome(report: RunReport, period: str, *, demo: bool, history: Any, show_scorecard: bool) -> None:
+def _print_outcome(
+    report: RunReport, period: str, *, demo: bool, history: History | None, show_scorecard: bool
+) -> None:
     """The summary; for ``gongshu scorecard`` where its outputs are; for the demo its history and
     the sharing demo."""
     from ..demo import print_history, share_demo
