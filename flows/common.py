@@ -55,7 +55,8 @@ def local_runs() -> Iterator[None]:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if _PRCTL is not None:  # always: the child is started this way only where prctl exists
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != _PARENT[0]:  # the parent died before the line above
         os._exit(0)
 

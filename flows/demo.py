@@ -33,8 +33,10 @@ def sample_api(samples_dir: Path):
         yield None
         return
     spec = importlib.util.spec_from_file_location("gongshu_sample_api", script)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {script}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    spec.loader.exec_module(module)
     try:
         server = module.serve(SAMPLE_API[0], SAMPLE_API[1], samples_dir)
         threading.Thread(target=server.serve_forever, name="sample-api", daemon=True).start()

@@ -27,11 +27,12 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, cast
 
 import sqlalchemy as sa
 
 from gongshu import clock
-from gongshu.runs import new_run_id
+from gongshu.runs import RunReport, new_run_id
 from gongshu.scorecard import store as scorecards
 from gongshu.scorecard.config import load_config
 from gongshu.scorecard.workdays import SHANGHAI, WorkCalendar
@@ -40,6 +41,9 @@ from gongshu.share.keys import DEPARTMENT, Principal, create_key, revoke_key
 from gongshu.share.workflow import PENDING, Denied, Invalid, apply, decide
 from gongshu.store import models as m
 from gongshu.store.db import get_engine, session_scope
+
+if TYPE_CHECKING:
+    from prefect.states import State
 
 REPO = Path(__file__).resolve().parents[1]
 FOLDER = "demo-history"
@@ -129,10 +133,28 @@ def next_period(period: str) -> str:
 
 def load_generator() -> ModuleType:
     """``samples/generate.py``, imported by its path (``samples`` is not a package)."""
-    spec = importlib.util.spec_from_file_location("gongshu_samples_generate", REPO / "samples" / "generate.py")
+    path = REPO / "samples" / "generate.py"
+    spec = importlib.util.spec_from_file_location("gongshu_samples_generate", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    spec.loader.exec_module(module)
     return module
+
+
+@dataclass
+class _Play:
+    """The history being played: its sources, the folders it plays in, its departments, calendar and
+    the keys its requests are made and decided with."""
+
+    settings: Settings
+    sources: Path
+    catalogs: Path
+    samples: Path
+    departments: list[str]
+    resubmitted: dict[str, list[str]]
+    calendar: WorkCalendar
+    keys: dict[str, Principal] = field(default_factory=dict)
 
 
 def play_history(
@@ -145,66 +167,82 @@ def play_history(
     """Play ``periods`` (in order) from ``sources`` (written by ``generate_history``): each month's run,
     requests, resubmission and scorecard as of their own dates (see the module docstring)."""
     from .demo import sample_api
-    from .pipeline import pipeline_flow
 
     calendar = load_config(settings.scorecard_config).work_calendar()
     history = json.loads((sources / "history.json").read_text(encoding="utf-8"))
     depts = sorted(departments or history["departments"])
     play = settings.home / FOLDER
-    catalogs, samples = play / "catalogs", play / "samples"
-    catalogs.mkdir(parents=True, exist_ok=True)
+    run = _Play(settings, sources, play / "catalogs", play / "samples", depts, history["resubmitted"], calendar)
+    run.catalogs.mkdir(parents=True, exist_ok=True)
     for name in depts:
-        shutil.copy2(settings.catalogs / f"{name}.yaml", catalogs / f"{name}.yaml")
+        shutil.copy2(settings.catalogs / f"{name}.yaml", run.catalogs / f"{name}.yaml")
     http = any(sources.glob(f"{periods[0]}/*/*.json"))  # 气象局's sources are served, as in the demo
-    played: list[PeriodPlayed] = []
-    keys: dict[str, Principal] = {}
-    _copy_period(sources / periods[0], samples, depts)
-    with sample_api(samples) if http else nullcontext():
-        for step, period in enumerate(periods):
-            start = moment(period, *FIRST_RUN, calendar)
-            result = PeriodPlayed(period, start)
-            manifest = json.loads((sources / period / "manifest.json").read_text(encoding="utf-8"))
-            result.missing = [k for k in manifest["missing"] if k.split("/")[0] in depts]
-            _copy_period(sources / period, samples, depts)
-            with clock.travel_to(start):
-                run_id = new_run_id()
-                state = pipeline_flow(
-                    catalogs=str(catalogs), departments=depts, stages=PLAY_STAGES, period=period, run_id=run_id,
-                    return_state=True, sample=True,
-                )  # fmt: skip
-            result.run_ids.append(run_id)
-            report = state.result(raise_on_failure=False)
-            if isinstance(report, BaseException):
-                raise RuntimeError(f"the history's run of {period} crashed: {report}") from report
-            result.failed = sorted(
-                f"{o.department}/{o.resource}: {o.stage}" for o in report.outcomes if o.status == "failed"
-            )
-            with clock.travel_to(dt.datetime.combine(start.date(), APPLY_AT, tzinfo=SHANGHAI)):
-                if not keys:
-                    keys = _keys(depts)
-                result.requests = _requests(step, period, depts, keys, settings.share_response_days, calendar)
-            fixing = [d for d in history["resubmitted"].get(period, []) if d in depts]
-            if fixing:
-                _copy_period(sources / period / "resubmitted", samples, fixing, clear=False)
-                with clock.travel_to(moment(period, *RESUBMIT, calendar)):
-                    run_id = new_run_id()
-                    pipeline_flow(
-                        catalogs=str(catalogs), departments=fixing, stages=RESUBMIT_STAGES, period=period,
-                        run_id=run_id, return_state=True,
-                    )  # fmt: skip
-                result.run_ids.append(run_id)
-                result.resubmitted = fixing
-            with clock.travel_to(moment(next_period(period), *SCORE, calendar)):
-                _score(period, depts, settings)
-            card = scorecards.load(get_engine(), period)
-            if card is not None:
-                result.totals = {d.department: d.total for d in card.departments}
-                result.ranks = {d.department: d.rank for d in card.departments}
-            played.append(result)
+    _copy_period(sources / periods[0], run.samples, depts)
+    with sample_api(run.samples) if http else nullcontext():
+        played = [_play_period(run, step, period) for step, period in enumerate(periods)]
     with session_scope() as session:  # the history's keys decided its requests; nobody keeps them
-        for principal in keys.values():
+        for principal in run.keys.values():
             revoke_key(session, principal.key_id)
     return played
+
+
+def _play_period(run: _Play, step: int, period: str) -> PeriodPlayed:
+    """One month: its run, its requests, its resubmission and its scorecard, each as of its moment."""
+    start = moment(period, *FIRST_RUN, run.calendar)
+    result = PeriodPlayed(period, start)
+    manifest = json.loads((run.sources / period / "manifest.json").read_text(encoding="utf-8"))
+    result.missing = [k for k in manifest["missing"] if k.split("/")[0] in run.departments]
+    _copy_period(run.sources / period, run.samples, run.departments)
+    _monthly_run(run, period, start, result)
+    with clock.travel_to(dt.datetime.combine(start.date(), APPLY_AT, tzinfo=SHANGHAI)):
+        if not run.keys:
+            run.keys.update(_keys(run.departments))
+        result.requests = _requests(
+            step, period, run.departments, run.keys, run.settings.share_response_days, run.calendar
+        )
+    _resubmit(run, period, result)
+    with clock.travel_to(moment(next_period(period), *SCORE, run.calendar)):
+        _score(period, run.departments, run.settings)
+    card = scorecards.load(get_engine(), period)
+    if card is not None:
+        result.totals = {d.department: d.total for d in card.departments}
+        result.ranks = {d.department: d.rank for d in card.departments}
+    return result
+
+
+def _monthly_run(run: _Play, period: str, start: dt.datetime, result: PeriodPlayed) -> None:
+    """The period's run, catalog → open, as of ``start``; what failed in it goes into ``result``."""
+    from .pipeline import pipeline_flow
+
+    with clock.travel_to(start):
+        run_id = new_run_id()
+        state = cast("State[RunReport]", pipeline_flow(
+            catalogs=str(run.catalogs), departments=run.departments, stages=PLAY_STAGES, period=period,
+            run_id=run_id, return_state=True, sample=True,
+        ))  # fmt: skip
+    result.run_ids.append(run_id)
+    report = state.result(raise_on_failure=False)
+    if isinstance(report, BaseException):
+        raise RuntimeError(f"the history's run of {period} crashed: {report}") from report
+    result.failed = sorted(f"{o.department}/{o.resource}: {o.stage}" for o in report.outcomes if o.status == "failed")
+
+
+def _resubmit(run: _Play, period: str, result: PeriodPlayed) -> None:
+    """The departments that correct their data this period resubmit it (collect + cleanse)."""
+    from .pipeline import pipeline_flow
+
+    fixing = [d for d in run.resubmitted.get(period, []) if d in run.departments]
+    if not fixing:
+        return
+    _copy_period(run.sources / period / "resubmitted", run.samples, fixing, clear=False)
+    with clock.travel_to(moment(period, *RESUBMIT, run.calendar)):
+        run_id = new_run_id()
+        pipeline_flow(
+            catalogs=str(run.catalogs), departments=fixing, stages=RESUBMIT_STAGES, period=period,
+            run_id=run_id, return_state=True,
+        )  # fmt: skip
+    result.run_ids.append(run_id)
+    result.resubmitted = fixing
 
 
 def _copy_period(folder: Path, samples: Path, departments: list[str], *, clear: bool = True) -> None:
@@ -260,6 +298,7 @@ def _requests(
                     if answer == ON_TIME:
                         when = calendar.add_working_days(now, 2) - dt.timedelta(hours=8)  # 16:00 that day
                     else:
+                        assert request.due_at is not None  # a pending request has its due date
                         when = calendar.add_working_days(request.due_at, 2) - dt.timedelta(hours=8)
                     decide(session, keys[play.provider], request.id, True, now=when)
             except (Denied, Invalid) as exc:  # the catalog changed under the play: say so, play the rest
@@ -274,10 +313,10 @@ def _score(period: str, departments: list[str], settings: Settings) -> None:
     from .pipeline import STAGE_FLOWS, pipeline_flow
 
     if "scorecard" in STAGE_FLOWS:
-        state = pipeline_flow(
+        state = cast("State[RunReport]", pipeline_flow(
             departments=departments, stages=["scorecard"], period=period, run_id=new_run_id(), return_state=True,
             sample=True,
-        )  # fmt: skip
+        ))  # fmt: skip
         report = state.result(raise_on_failure=False)
         if isinstance(report, BaseException) or report.failed:
             raise RuntimeError(f"the history's scorecard of {period} failed: {report}")
@@ -314,7 +353,7 @@ def play_demo_history(settings: Settings, count: int = 3) -> tuple[list[PeriodPl
 
 def _has_runs() -> bool:
     with session_scope() as session:
-        return session.scalar(sa.select(sa.func.count()).select_from(m.RunLog)) > 0
+        return (session.scalar(sa.select(sa.func.count()).select_from(m.RunLog)) or 0) > 0
 
 
 def _stored(period: str) -> PeriodPlayed:

@@ -79,7 +79,8 @@ def scorecard_flow(
         for d in card.departments
         if not departments or d.department in departments
     ]
-    log_outcomes(run_id, STAGE, quote(report.outcomes))
+    # quote(): Prefect hands the task the list itself, without walking it for futures
+    log_outcomes(run_id, STAGE, quote(report.outcomes))  # type: ignore[call-overload]
     publish_scorecard_artifacts(card, published)
     report.outputs["scorecard_site"] = str(published.site)
     report.outputs["scorecard_workbook"] = str(published.workbook)

@@ -184,49 +184,15 @@ def service_env(options: ServeOptions) -> dict[str, str]:
 
 
 def _start(sup: Supervisor, options: ServeOptions, env: dict[str, str]) -> None:
-    echo = options.echo
     api_url = env["PREFECT_API_URL"]
-    ui_url = api_url.removesuffix("/api")
     if options.server:
         _check_port_free(options.host, options.port, "Prefect's server (--port)")
     if options.api:
         _check_port_free(options.host, options.api_port, "the sharing API (--api-port)")
-    if options.server:
-        echo(f"starting Prefect's server on {ui_url} (home {env['PREFECT_HOME']}) …")
-        server = sup.start(
-            "prefect-server",
-            [*PREFECT, "server", "start", "--host", options.host, "--port", str(options.port), "--analytics-off"],
-        )
-        sup.wait_healthy(server, f"{api_url}/health", options.start_timeout)
-    elif not healthy(f"{api_url}/health"):
-        raise ServeError(f"no healthy Prefect server at {api_url} (PREFECT_API_URL)")
-    if sup.step("work-pool", [*PREFECT, "work-pool", "inspect", WORK_POOL], 120) != 0:
-        if sup.step("work-pool", [*PREFECT, "work-pool", "create", WORK_POOL, "--type", "process"], 120) != 0:
-            raise ServeError(f"could not create work pool {WORK_POOL}; see {sup.logs / 'work-pool.log'}")
-        echo(f"created work pool {WORK_POOL} (process)")
-    if options.deploy:
-        echo("registering the deployments of prefect.yaml …")
-        argv = [*PREFECT, "deploy", "--all", "--prefect-file", str(REPO / "prefect.yaml")]
-        if sup.step("deploy", argv, 600) != 0:
-            raise ServeError(f"prefect deploy --all failed:\n{_tail(sup.logs / 'deploy.log')}")
-    if options.paused:
-        if sup.step("deploy", [*PREFECT, "deployment", "schedule", "pause", "--all"], 120) != 0:
-            raise ServeError(f"could not pause the schedules; see {sup.logs / 'deploy.log'}")
-        echo("schedules paused (resume: prefect deployment schedule resume --all)")
-    worker = sup.start(
-        "worker",
-        [
-            *PREFECT,
-            "worker",
-            "start",
-            "--pool",
-            WORK_POOL,
-            "--limit",
-            str(options.worker_limit),
-            "--name",
-            f"gongshu-{socket.gethostname()}-{os.getpid()}",
-        ],
-    )
+    _start_server(sup, options, env)
+    _ensure_work_pool(sup, options.echo)
+    _register_deployments(sup, options)
+    worker = _start_worker(sup, options)
     if options.api:
         api = sup.start(
             "api", [sys.executable, "-m", "flows.cli", "api", "--host", options.host, "--port", str(options.api_port)]
@@ -234,10 +200,59 @@ def _start(sup: Supervisor, options: ServeOptions, env: dict[str, str]) -> None:
         sup.wait_healthy(api, f"http://{options.host}:{options.api_port}{API_HEALTH}", options.start_timeout)
     if worker.proc.poll() is not None:
         raise ServeError(f"the worker exited with {worker.proc.returncode}:\n{_tail(worker.log)}")
+    _print_running(sup, options, api_url)
+
+
+def _start_server(sup: Supervisor, options: ServeOptions, env: dict[str, str]) -> None:
+    """Prefect's server, healthy; with --no-server the one at $PREFECT_API_URL must answer."""
+    api_url = env["PREFECT_API_URL"]
+    if options.server:
+        options.echo(f"starting Prefect's server on {api_url.removesuffix('/api')} (home {env['PREFECT_HOME']}) …")
+        server = sup.start(
+            "prefect-server",
+            [*PREFECT, "server", "start", "--host", options.host, "--port", str(options.port), "--analytics-off"],
+        )
+        sup.wait_healthy(server, f"{api_url}/health", options.start_timeout)
+    elif not healthy(f"{api_url}/health"):
+        raise ServeError(f"no healthy Prefect server at {api_url} (PREFECT_API_URL)")
+
+
+def _ensure_work_pool(sup: Supervisor, echo: Callable[[str], None]) -> None:
+    """The process work pool the deployments run in, created if missing."""
+    if sup.step("work-pool", [*PREFECT, "work-pool", "inspect", WORK_POOL], 120) != 0:
+        if sup.step("work-pool", [*PREFECT, "work-pool", "create", WORK_POOL, "--type", "process"], 120) != 0:
+            raise ServeError(f"could not create work pool {WORK_POOL}; see {sup.logs / 'work-pool.log'}")
+        echo(f"created work pool {WORK_POOL} (process)")
+
+
+def _register_deployments(sup: Supervisor, options: ServeOptions) -> None:
+    """The deployments of prefect.yaml (unless --no-deploy), their schedules paused with --paused."""
+    if options.deploy:
+        options.echo("registering the deployments of prefect.yaml …")
+        argv = [*PREFECT, "deploy", "--all", "--prefect-file", str(REPO / "prefect.yaml")]
+        if sup.step("deploy", argv, 600) != 0:
+            raise ServeError(f"prefect deploy --all failed:\n{_tail(sup.logs / 'deploy.log')}")
+    if options.paused:
+        if sup.step("deploy", [*PREFECT, "deployment", "schedule", "pause", "--all"], 120) != 0:
+            raise ServeError(f"could not pause the schedules; see {sup.logs / 'deploy.log'}")
+        options.echo("schedules paused (resume: prefect deployment schedule resume --all)")
+
+
+def _start_worker(sup: Supervisor, options: ServeOptions) -> Child:
+    """A worker of the pool, named for this host and process."""
+    name = f"gongshu-{socket.gethostname()}-{os.getpid()}"
+    return sup.start(
+        "worker",
+        [*PREFECT, "worker", "start", "--pool", WORK_POOL, "--limit", str(options.worker_limit), "--name", name],
+    )
+
+
+def _print_running(sup: Supervisor, options: ServeOptions, api_url: str) -> None:
+    echo = options.echo
     echo("")
     echo("gongshu serve is running:")
     if options.server:
-        echo(f"  Prefect UI      {ui_url}")
+        echo(f"  Prefect UI      {api_url.removesuffix('/api')}")
     echo(f"  Prefect API     {api_url}")
     if options.api:
         base = f"http://{options.host}:{options.api_port}"

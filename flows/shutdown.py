@@ -31,6 +31,7 @@ def settle(since: dt.datetime, timeout: float = 20.0, poll: float = 0.25) -> boo
     try:
         from prefect.client.orchestration import get_client
         from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterStartTime
+        from prefect.client.schemas.objects import TaskRun
         from prefect.events.worker import EventsWorker
 
         EventsWorker.drain_all(timeout=timeout, at_exit=False)
@@ -39,7 +40,8 @@ def settle(since: dt.datetime, timeout: float = 20.0, poll: float = 0.25) -> boo
         last: tuple[int, int] | None = None
         with get_client(sync_client=True) as client:
             while time.monotonic() < deadline:
-                runs, page = [], PAGE
+                runs: list[TaskRun] = []
+                page = PAGE
                 while page == PAGE:
                     batch = client.read_task_runs(flow_run_filter=flows, limit=PAGE, offset=len(runs))
                     runs += batch

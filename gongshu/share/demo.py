@@ -165,37 +165,52 @@ def seed_share_demo(
         resource = resources.get((sc.provider, sc.resource))
         item = DemoRequest(sc, resource.name if resource else sc.resource)
         demo.requests.append(item)
-        missing = [d for d in (sc.consumer, sc.provider) if d not in principals]
-        if missing or resource is None:
-            item.problem = (
-                f"department(s) {', '.join(missing)} not registered"
-                if missing
-                else f"{sc.provider} has no resource {sc.resource}"
-            )
-            continue
-        try:
-            request = _earlier(session, sc, resource.share.type)
-            item.reused = request is not None
-            if request is None:
-                request = apply(
-                    session,
-                    principals[sc.consumer],
-                    sc.provider,
-                    resource,
-                    list(sc.fields),
-                    sc.purpose,
-                    response_days=response_days,
-                    now=now,
-                )
-            if request.status == PENDING and sc.decision is not None:
-                approve, reason = sc.decision
-                request = decide(session, principals[sc.provider], request.id, approve, reason, now=now)
-        except (Denied, Invalid) as exc:
-            item.problem = str(exc)
-            continue
-        item.id, item.share_type, item.status = request.id, request.share_type, request.status
-        item.reason, item.due_at = request.reason, request.due_at
+        _play_scenario(session, item, resource, principals, response_days=response_days, now=now)
     return demo
+
+
+def _play_scenario(
+    session: Session,
+    item: DemoRequest,
+    resource: Resource | None,
+    principals: dict[str, Principal],
+    *,
+    response_days: int,
+    now: dt.datetime,
+) -> None:
+    """Apply for the scenario's request (or reuse an earlier demo's) and give its provider's decision;
+    into ``item`` what came of it, or why it could not be played."""
+    sc = item.scenario
+    missing = [d for d in (sc.consumer, sc.provider) if d not in principals]
+    if missing or resource is None:
+        item.problem = (
+            f"department(s) {', '.join(missing)} not registered"
+            if missing
+            else f"{sc.provider} has no resource {sc.resource}"
+        )
+        return
+    try:
+        request = _earlier(session, sc, resource.share.type)
+        item.reused = request is not None
+        if request is None:
+            request = apply(
+                session,
+                principals[sc.consumer],
+                sc.provider,
+                resource,
+                list(sc.fields),
+                sc.purpose,
+                response_days=response_days,
+                now=now,
+            )
+        if request.status == PENDING and sc.decision is not None:
+            approve, reason = sc.decision
+            request = decide(session, principals[sc.provider], request.id, approve, reason, now=now)
+    except (Denied, Invalid) as exc:
+        item.problem = str(exc)
+        return
+    item.id, item.share_type, item.status = request.id, request.share_type, request.status
+    item.reason, item.due_at = request.reason, request.due_at
 
 
 def _earlier(session: Session, sc: Scenario, share_type: str) -> m.ShareRequest | None:

@@ -1,0 +1,5 @@
+"""``python -m flows.cli``: the ``gongshu`` command (``gongshu serve`` starts its API this way)."""
+
+from . import main
+
+main()
