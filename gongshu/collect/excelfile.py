@@ -545,8 +545,10 @@ class _Rows:
         texts = [cell_text(v) for v in row]
         return texts + [None] * (width - len(texts))
 
-    def _note(self, held: list[tuple[int, list[Any] | None, str | None]], inner_empty: list[int], kept: list[int]):
-        totals = [(n, w) for n, r, w in held if r is not None]
+    def _note(
+        self, held: list[tuple[int, list[Any] | None, str | None]], inner_empty: list[int], kept: list[int]
+    ) -> None:
+        totals = [(n, w) for n, r, w in held if r is not None and w is not None]  # a held row is a total
         if totals:
             words = "/".join(dict.fromkeys(w for _, w in totals))
             rows = ", ".join(str(n) for n, _ in totals)

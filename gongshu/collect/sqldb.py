@@ -253,7 +253,7 @@ class _Target:
         if self.backend == "sqlite":
             return True
         if self.backend in ("mysql", "mariadb"):
-            args = getattr(exc.orig, "args", ())
+            args: tuple[Any, ...] = getattr(exc.orig, "args", ())
             return bool(args) and args[0] in _MYSQL_CONFIG_ERRORS
         if self.backend == "postgresql":
             return any(marker in detail for marker in _PG_CONFIG_ERRORS)
@@ -289,7 +289,7 @@ def _db_message(exc: sa.exc.DBAPIError) -> str:
     orig = exc.orig
     if orig is None:
         return _first_line(exc)
-    args = getattr(orig, "args", ())
+    args: tuple[Any, ...] = getattr(orig, "args", ())
     if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):  # pymysql: (code, message)
         return f"({args[0]}) {args[1]}"
     return " ".join(str(orig).split())
@@ -519,7 +519,7 @@ def _render_column(values: list[Any], name: str, first_row: int, plan: _Plan, ta
 def _release(result: CursorResult, conn: Connection, engine: Engine, exhausted: bool) -> None:
     try:
         pending = getattr(getattr(result, "cursor", None), "_result", None)
-        if not exhausted and getattr(pending, "unbuffered_active", False):
+        if not exhausted and pending is not None and getattr(pending, "unbuffered_active", False):
             # pymysql streams the whole result whatever happens: closing it would read every remaining row
             # off the socket, so drop the connection instead (and tell the result not to drain it later)
             conn.invalidate()
