@@ -25,7 +25,7 @@ import httpx
 from gongshu.catalog.model import HttpSource
 
 from ..settings import get_settings
-from .base import SourceError
+from .base import SourceError, scrub
 
 RETRIES = 3
 """Retries of one request after a timeout, a connection error, a 5xx or a 429 (so 4 attempts)."""
@@ -105,9 +105,7 @@ class Fetcher:
 
     def scrub(self, text: str) -> str:
         """``text`` without the token, the URL's password or token-like query values."""
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self.secrets)
 
     def error(self, code: str, message: str, where: str, *, transient: bool = False) -> SourceError:
         return SourceError(code, self.scrub(message), transient=transient, location=where)

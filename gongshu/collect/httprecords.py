@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .base import SOURCE_ROW, SourceError
+from .base import SOURCE_ROW, SourceError, source_rows
 from .httpfetch import Fetcher, service_says
 
 
@@ -118,6 +118,7 @@ def add_columns(columns: list[str], page: Page, fetched_page: int, notes: list[s
 
 
 def records_table(columns: list[str], records: list[dict[str, Any]], first_row: int) -> pa.Table:
+    """A chunk from records: a text column for each of ``columns`` (missing keys ``None``), and the rows."""
     arrays = {name: pa.array([render_json_value(r.get(name)) for r in records], type=pa.string()) for name in columns}
-    arrays[SOURCE_ROW] = pa.array(range(first_row, first_row + len(records)), type=pa.int64())
+    arrays[SOURCE_ROW] = source_rows(first_row, len(records))
     return pa.table(arrays)

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from gongshu.catalog.model import SqlSource
 
-from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, ClosingChunks, Reading, SourceError
+from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, ClosingChunks, Reading, SourceError, source_rows
 from .sqlplan import SqlPlan, execute, plan_read
 from .sqltarget import SqlTarget
 
@@ -160,7 +160,7 @@ def _chunks(
             if i == wm_index:
                 last = next((v for v in reversed(values) if v is not None), None)
                 high_water = last if last is not None else high_water
-        arrays[SOURCE_ROW] = pa.array(range(next_row, next_row + len(rows)), type=pa.int64())
+        arrays[SOURCE_ROW] = source_rows(next_row, len(rows))
         next_row += len(rows)
         yield pa.table(arrays)
     finish(high_water)

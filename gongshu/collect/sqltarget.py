@@ -20,7 +20,7 @@ from sqlalchemy.pool import NullPool
 from gongshu.catalog.model import SqlSource
 from gongshu.catalog.paths import resolve_sql_url, sqlite_file
 
-from .base import SourceError
+from .base import SourceError, scrub
 
 CONNECT_TIMEOUT = 10
 """Seconds to wait for a database server to accept a connection before the read fails (transient)."""
@@ -97,9 +97,7 @@ class SqlTarget:
 
     def scrub(self, text: str) -> str:
         """``text`` with every secret of the URL replaced by ***."""
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self.secrets)
 
     def error(self, code: str, message: str, *, transient: bool = False) -> SourceError:
         return SourceError(code, self.scrub(message), transient=transient, location=self.safe)
