@@ -22,14 +22,20 @@ def open_source(
     if source is None:
         raise SourceError("SOURCE_CONFIG", f"resource '{resource.id}' declares no source")
     if source.kind == "csv":
-        from .csvfile import read_csv as connector
-    elif source.kind == "excel":
-        from .excelfile import read_excel as connector
-    elif source.kind == "sql":
-        from .sqldb import read_sql as connector
-    else:
-        from .httpapi import read_http as connector
-    return connector(source, catalog_dir, since=since, chunk_rows=chunk_rows, env=env)
+        from .csvfile import read_csv
+
+        return read_csv(source, catalog_dir, since=since, chunk_rows=chunk_rows, env=env)
+    if source.kind == "excel":
+        from .excelfile import read_excel
+
+        return read_excel(source, catalog_dir, since=since, chunk_rows=chunk_rows, env=env)
+    if source.kind == "sql":
+        from .sqldb import read_sql
+
+        return read_sql(source, catalog_dir, since=since, chunk_rows=chunk_rows, env=env)
+    from .httpapi import read_http
+
+    return read_http(source, catalog_dir, since=since, chunk_rows=chunk_rows, env=env)
 
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "Reading", "SourceError", "open_source"]

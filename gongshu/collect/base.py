@@ -98,11 +98,23 @@ def existing_file(path: Path, written: str) -> str:
     return location
 
 
+def source_rows(first_row: int, count: int) -> pa.Array:
+    """The ``_source_row`` column of a chunk of ``count`` records starting at record ``first_row``."""
+    return pa.array(range(first_row, first_row + count), type=pa.int64())
+
+
 def text_table(columns: list[str], rows: list[list[str | None]], first_row: int) -> pa.Table:
     """A chunk from row lists: every column as text, plus the source row numbers."""
     arrays = {name: pa.array([r[i] for r in rows], type=pa.string()) for i, name in enumerate(columns)}
-    arrays[SOURCE_ROW] = pa.array(range(first_row, first_row + len(rows)), type=pa.int64())
+    arrays[SOURCE_ROW] = source_rows(first_row, len(rows))
     return pa.table(arrays)
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every one of ``secrets`` (a password, a token) replaced by ``***``."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
 
 
 _DONE = object()

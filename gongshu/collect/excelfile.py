@@ -41,39 +41,31 @@ A date serial in a cell that is not date-formatted stays a number (``44927``): c
 those. Formulas give their cached value (a formula never calculated reads as empty).
 
 Notes found while reading (total rows, empty rows, values right of the table) are appended to the
-Reading's ``notes`` as the chunks are read.
+Reading's ``notes`` as the chunks are read. The workbook and its sheet are opened in ``excelbook.py``;
+cell values become text in ``excelcells.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import re
-import warnings
-import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from ..catalog.issues import closest
 from ..catalog.model import ExcelSource
 from ..catalog.paths import resolve_source_path
-from .base import DEFAULT_CHUNK_ROWS, Reading, SourceError, existing_file, header_names, text_table
+from .base import DEFAULT_CHUNK_ROWS, Reading, SourceError, header_names, text_table
+from .excelbook import Merge, Sheet, workbook_digest, workbook_opener
+from .excelcells import blank, cell_text, col_letter, total_word
 
 SCAN_ROWS = 30
 """Rows looked at to find the header."""
 LOOKAHEAD = 5
 TEXT_SHARE = 0.8
-TOTAL_WORDS = ("合计", "总计", "小计")
 JOIN = "/"
 MAX_HEADER_ROWS = 3
-
-Merge = tuple[int, int, int, int]
-"""A merged range: (first row, first column, last row, last column), 1-based, inclusive."""
 
 
 def read_excel(
@@ -90,8 +82,8 @@ def read_excel(
         raise ValueError("chunk_rows must be at least 1")
     path = resolve_source_path(catalog_dir, source.path)
     location = str(path)
-    digest, magic = _digest(path, source.path)
-    opener = _kind(magic, source.path, location)
+    digest, magic = workbook_digest(path, source.path)
+    opener = workbook_opener(magic, source.path, location)
     sheet = opener(path, source.sheet, location)
     try:
         return _open_sheet(sheet, source, digest, chunk_rows, location)
@@ -100,268 +92,15 @@ def read_excel(
         raise
 
 
-# --- the workbook ------------------------------------------------------------------------------
-
-
-@dataclass
-class _Sheet:
-    name: str
-    kind: str
-    rows: Iterator[list[Any]]
-    """Every row from row 1, as Python values (None, str, bool, int, float, date/time); gaps as []."""
-    merged: Callable[[], list[Merge]]
-    close: Callable[[], None]
-
-
-def _digest(path: Path, written: str) -> tuple[str, bytes]:
-    location = existing_file(path, written)
-    sha = hashlib.sha256()
-    try:
-        with path.open("rb") as f:
-            magic = f.read(1024)
-            sha.update(magic)
-            while block := f.read(8 << 20):
-                sha.update(block)
-    except OSError as exc:
-        raise SourceError("SOURCE_UNREADABLE", f"cannot read {written}: {exc.strerror}", location=location) from exc
-    if not magic:
-        raise SourceError("SOURCE_EMPTY", f"the file {written} is empty (0 bytes)", location=location)
-    return "sha256:" + sha.hexdigest(), magic
-
-
-def _kind(magic: bytes, written: str, location: str) -> Callable[[Path, str | None, str], _Sheet]:
-    if magic.startswith(b"PK\x03\x04"):
-        return _open_xlsx
-    if magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return _open_xls
-    low = magic.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if low.startswith((b"<html", b"<!doctype", b"<table", b"<meta", b"<?xml")) or b"<table" in low:
-        what = "an HTML or XML page saved with an Excel name (what many web systems export)"
-        fix = "open it in Excel and save it as .xlsx"
-    else:
-        what = "not an Excel workbook (.xlsx or .xls)"
-        fix = "if it is a CSV or text file, declare kind: csv"
-    raise SourceError("SOURCE_FORMAT", f"{written} is {what}: {fix}", location=location)
-
-
-def _pick_sheet(names: list[str], wanted: str | None, location: str) -> str:
-    if not names:
-        raise SourceError("SOURCE_EMPTY", "the workbook has no sheet", location=location)
-    if wanted is None:
-        return names[0]
-    if wanted in names:
-        return wanted
-    listed = "、".join(names)
-    near = next((n for n in names if n.strip().casefold() == wanted.strip().casefold()), None) or closest(wanted, names)
-    hint = f"; did you mean {near}?" if near else ""
-    raise SourceError(
-        "SOURCE_SHEET",
-        f"the workbook has no sheet named {wanted!r}; its sheets are: {listed}{hint}",
-        location=location,
-    )
-
-
-def _open_xlsx(path: Path, wanted: str | None, location: str) -> _Sheet:
-    import openpyxl
-
-    # a file object, not the path: openpyxl refuses names ending in .xls, and the content is what counts
-    handle = path.open("rb")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "no default style" and similar noise from generators
-            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except Exception as exc:  # zip, XML or openpyxl errors: a damaged or foreign file
-        handle.close()
-        raise SourceError(
-            "SOURCE_FORMAT", f"the .xlsx workbook cannot be opened ({type(exc).__name__}: {exc})", location=location
-        ) from exc
-    try:
-        name = _pick_sheet(book.sheetnames, wanted, location)
-        ws = book[name]
-        if not hasattr(ws, "reset_dimensions"):  # a chartsheet
-            raise SourceError("SOURCE_SHEET", f"{name!r} is a chart, not a sheet of cells", location=location)
-        ws.reset_dimensions()  # do not trust the stored size: read every row and cell there is
-    except BaseException:
-        book.close()
-        handle.close()
-        raise
-    xml_path = getattr(ws, "_worksheet_path", None)
-
-    def close() -> None:
-        book.close()
-        handle.close()
-
-    def rows() -> Iterator[list[Any]]:
-        for row in ws.iter_rows(min_row=1, min_col=1, values_only=True):
-            yield list(row)
-
-    return _Sheet(
-        name=name,
-        kind="xlsx",
-        rows=rows(),
-        merged=lambda: _xlsx_merges(path, xml_path),
-        close=close,
-    )
-
-
-_MERGES_START = re.compile(rb"<(?:\w+:)?mergeCells[\s>/]")
-_MERGES_END = re.compile(rb"</(?:\w+:)?mergeCells>|<(?:\w+:)?mergeCells[^>]*/>")
-_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
-
-
-def _xlsx_merges(path: Path, xml_path: str | None) -> list[Merge]:
-    """The merged ranges of a sheet, from the ``<mergeCells>`` element after its rows.
-
-    The sheet's XML is streamed (decompressed in 1 MiB pieces) and only that element is kept.
-    """
-    if not xml_path:
-        return []
-    from openpyxl.utils.cell import column_index_from_string as col
-
-    found = b""
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open(xml_path.lstrip("/")) as src:
-            carry = b""
-            while piece := src.read(1 << 20):
-                if found:
-                    found += piece
-                else:
-                    data = carry + piece
-                    at = data.find(b"mergeCells")  # a plain search first: much faster than the regex
-                    m = _MERGES_START.search(data, max(0, at - 16)) if at >= 0 else None
-                    if m is None:
-                        carry = data[-64:]
-                        continue
-                    found = data[m.start() :]
-                if _MERGES_END.search(found):
-                    break
-    except (KeyError, OSError, zipfile.BadZipFile):
-        return []
-    merges = []
-    for a, r1, b, r2 in _MERGE_REF.findall(found):
-        b, r2 = (b or a), (r2 or r1)
-        merges.append((int(r1), col(a.decode()), int(r2), col(b.decode())))
-    return merges
-
-
-def _open_xls(path: Path, wanted: str | None, location: str) -> _Sheet:
-    import xlrd
-
-    try:
-        try:  # formatting_info gives the merged cells; a few writers' files only open without it
-            book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
-        except Exception:
-            book = xlrd.open_workbook(str(path), on_demand=True)
-    except Exception as exc:
-        raise SourceError(
-            "SOURCE_FORMAT",
-            f"the .xls workbook cannot be opened ({exc}); a password-protected workbook cannot be read: "
-            "ask for a copy without a password",
-            location=location,
-        ) from exc
-    try:
-        name = _pick_sheet(book.sheet_names(), wanted, location)
-        sh = book.sheet_by_name(name)
-    except BaseException:
-        book.release_resources()
-        raise
-    datemode = book.datemode
-
-    def value(cell: Any) -> Any:
-        kind = cell.ctype
-        if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-            return None
-        if kind == xlrd.XL_CELL_DATE:
-            try:
-                when = xlrd.xldate.xldate_as_datetime(cell.value, datemode)
-                return when.time() if 0 <= cell.value < 1 else when  # a time of day without a date
-            except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-                return cell.value  # not a representable date: the number
-        if kind == xlrd.XL_CELL_BOOLEAN:
-            return bool(cell.value)
-        if kind == xlrd.XL_CELL_ERROR:
-            return xlrd.error_text_from_code.get(cell.value, "#ERR")
-        return cell.value
-
-    def rows() -> Iterator[list[Any]]:
-        for r in range(sh.nrows):
-            yield [value(c) for c in sh.row(r)]
-
-    def merged() -> list[Merge]:
-        return [(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sh.merged_cells]
-
-    return _Sheet(name=name, kind="xls", rows=rows(), merged=merged, close=book.release_resources)
-
-
-# --- values ------------------------------------------------------------------------------------
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
-def cell_text(v: Any) -> str | None:
-    """A cell's value as the text a person sees as its raw value (see the module docstring)."""
-    if v is None:
-        return None
-    if isinstance(v, str):
-        return v if v else None
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return _number(v)
-    if isinstance(v, dt.datetime):
-        if v.microsecond >= 500_000:
-            v += dt.timedelta(seconds=1)
-        v = v.replace(microsecond=0)
-        return v.strftime("%Y-%m-%d") if v.time() == dt.time() else v.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(v, dt.date):
-        return v.strftime("%Y-%m-%d")
-    if isinstance(v, dt.time):
-        return v.replace(microsecond=0).strftime("%H:%M:%S")
-    if isinstance(v, dt.timedelta):
-        seconds = round(v.total_seconds())
-        sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
-        return f"{sign}{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-    return str(v)
-
-
-def _number(v: float) -> str:
-    if v != v or v in (float("inf"), float("-inf")):
-        return str(v)
-    s = format(v, ".15g")  # Excel keeps 15 significant digits
-    if "e" in s:
-        s = format(Decimal(s), "f")
-        if "." in s:
-            s = s.rstrip("0").rstrip(".")
-    return "0" if s == "-0" else s
-
-
-def _col_letter(i: int) -> str:
-    from openpyxl.utils.cell import get_column_letter
-
-    return get_column_letter(i)
-
-
-def _is_total(row: list[Any]) -> str | None:
-    first = next((v for v in row if not _blank(v)), None)
-    if not isinstance(first, str):
-        return None
-    squeezed = re.sub(r"\s+", "", first)
-    return next((w for w in TOTAL_WORDS if squeezed.startswith(w)), None)
-
-
 # --- the header --------------------------------------------------------------------------------
 
 
 def _detect_header(rows: list[list[Any]]) -> int | None:
     """0-based index in ``rows`` of the header row (see the module docstring), None if all empty."""
-    counts = [sum(not _blank(v) for v in r) for r in rows]
+    counts = [sum(not blank(v) for v in r) for r in rows]
     first = None
     for i, row in enumerate(rows):
-        cells = [v for v in row if not _blank(v)]
+        cells = [v for v in row if not blank(v)]
         if not cells:
             continue
         if first is None:
@@ -390,7 +129,7 @@ def _header_rows(rows: list[list[Any]], h: int, merges: list[Merge]) -> int:
         # a sub-header row: text under every cell merged across, and nothing anywhere else
         covered = {c for c1, c2 in across for c in range(c1, c2 + 1)}
         labels = all(isinstance(cell(c), str) and cell(c).strip() for c in covered)
-        elsewhere = any(not _blank(v) for c, v in enumerate(below, start=1) if c not in covered)
+        elsewhere = any(not blank(v) for c, v in enumerate(below, start=1) if c not in covered)
         if labels and not elsewhere:
             end = max(end, h + 1)
     return min(end, h + MAX_HEADER_ROWS - 1, len(rows)) - h + 1
@@ -422,7 +161,7 @@ def _header_names(rows: list[list[Any]], h: int, n: int, merges: list[Merge]) ->
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _open_sheet(sheet: _Sheet, source: ExcelSource, digest: str, chunk_rows: int, location: str) -> Reading:
+def _open_sheet(sheet: Sheet, source: ExcelSource, digest: str, chunk_rows: int, location: str) -> Reading:
     notes: list[str] = []
     head: list[list[Any]] = []
     need = max(SCAN_ROWS, (source.header_row or 0) + MAX_HEADER_ROWS + LOOKAHEAD)
@@ -430,12 +169,12 @@ def _open_sheet(sheet: _Sheet, source: ExcelSource, digest: str, chunk_rows: int
         head.append(row)
         if len(head) >= need:
             break
-    if not any(not _blank(v) for r in head for v in r):
+    if not any(not blank(v) for r in head for v in r):
         raise SourceError("SOURCE_EMPTY", f"the sheet {sheet.name!r} is empty", location=location)
 
     if source.header_row is not None:
         h = source.header_row
-        if h > len(head) or all(_blank(v) for v in head[h - 1]):
+        if h > len(head) or all(blank(v) for v in head[h - 1]):
             found = _detect_header(head)
             hint = f"; the header looks like row {found + 1}" if found is not None else ""
             raise SourceError(
@@ -473,12 +212,12 @@ def _column_names(names: list[str], location: str, h: int, notes: list[str]) -> 
     if not names:
         raise SourceError("SOURCE_HEADER", f"the header row {h} has no names", location=location, line=h)
     where = f"the header (row {h})"
-    return header_names(names, label=_col_letter, notes=notes, location=location, line=h, where=where)
+    return header_names(names, label=col_letter, notes=notes, location=location, line=h, where=where)
 
 
 @dataclass
 class _Rows:
-    sheet: _Sheet
+    sheet: Sheet
     columns: list[str]
     first_row: int
     buffered: list[list[Any]]
@@ -506,15 +245,15 @@ class _Rows:
         try:
             for number, raw in self._all_rows():
                 row = raw[:width]
-                if len(raw) > width and any(not _blank(v) for v in raw[width:]):
+                if len(raw) > width and any(not blank(v) for v in raw[width:]):
                     self._beyond_count += 1
                     if not self._beyond:
-                        col = width + next(i for i, v in enumerate(raw[width:], start=1) if not _blank(v))
+                        col = width + next(i for i, v in enumerate(raw[width:], start=1) if not blank(v))
                         self._beyond.append((number, col))
-                if all(_blank(v) for v in row):
+                if all(blank(v) for v in row):
                     held.append((number, None, None))
                     continue
-                word = _is_total(row)
+                word = total_word(row)
                 if word is not None:
                     held.append((number, row, word))
                     continue
@@ -545,8 +284,10 @@ class _Rows:
         texts = [cell_text(v) for v in row]
         return texts + [None] * (width - len(texts))
 
-    def _note(self, held: list[tuple[int, list[Any] | None, str | None]], inner_empty: list[int], kept: list[int]):
-        totals = [(n, w) for n, r, w in held if r is not None]
+    def _note(
+        self, held: list[tuple[int, list[Any] | None, str | None]], inner_empty: list[int], kept: list[int]
+    ) -> None:
+        totals = [(n, w) for n, r, w in held if r is not None and w is not None]  # a held row is a total
         if totals:
             words = "/".join(dict.fromkeys(w for _, w in totals))
             rows = ", ".join(str(n) for n, _ in totals)
@@ -567,5 +308,5 @@ class _Rows:
             number, col = self._beyond[0]
             self.notes.append(
                 f"ignored values right of the last named column in {self._beyond_count} "
-                f"row{'s' if self._beyond_count > 1 else ''} (first: sheet row {number}, column {_col_letter(col)})"
+                f"row{'s' if self._beyond_count > 1 else ''} (first: sheet row {number}, column {col_letter(col)})"
             )

@@ -39,7 +39,7 @@ ANSWER_MARGIN_SECONDS = 30.0
 """PostgreSQL: a server that has not answered ``statement_timeout`` + this long (at most twice the
 statement timeout) is taken as frozen: it could not even say that the statement timed out."""
 # Connection errors that trying again will not cure (wrong credentials, unknown database); the same
-# markers as a PostgreSQL source's (gongshu/collect/sqldb.py _PG_CONFIG_ERRORS).
+# markers as a PostgreSQL source's (gongshu/collect/sqltarget.py _PG_CONFIG_ERRORS).
 _PG_FOR_GOOD = ("authentication failed", "no pg_hba.conf entry", "does not exist")
 
 

@@ -14,7 +14,8 @@ import pytest
 from gongshu.catalog import load_catalog
 from gongshu.catalog.model import ExcelSource
 from gongshu.collect.base import SOURCE_ROW, SourceError
-from gongshu.collect.excelfile import cell_text, read_excel
+from gongshu.collect.excelcells import cell_text
+from gongshu.collect.excelfile import read_excel
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = json.loads((REPO / "samples" / "manifest.json").read_text(encoding="utf-8"))["resources"]

@@ -15,7 +15,9 @@ import pytest
 from gongshu.catalog import load_catalog
 from gongshu.catalog.model import HttpSource, Paging
 from gongshu.collect.base import SOURCE_ROW, Reading, SourceError
-from gongshu.collect.httpapi import read_http, render_json_value, safe_url
+from gongshu.collect.httpapi import read_http
+from gongshu.collect.httpfetch import safe_url
+from gongshu.collect.httprecords import render_json_value
 from tests.collect.conftest import Hit, LoopbackServer, json_answer
 from tests.conftest import REPO
 

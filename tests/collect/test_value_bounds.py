@@ -18,7 +18,8 @@ import xlwt
 from gongshu.catalog import load_catalog
 from gongshu.catalog.model import CsvSource
 from gongshu.cleanse.stage import cleanse_resource
-from gongshu.collect.csvfile import ARROW_BLOCK, read_csv
+from gongshu.collect.csvfile import read_csv
+from gongshu.collect.csvscan import ARROW_BLOCK
 from gongshu.collect.stage import collect_resource
 from gongshu.quality.suites import write_suites
 from gongshu.settings import reset_settings
