@@ -33,7 +33,8 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all): {', '.join(BENCHMARKS)}")
+    names_help = f"benchmarks to run (default: all): {', '.join(BENCHMARKS)}"
+    parser.add_argument("names", nargs="*", metavar="NAME", help=names_help)
     parser.add_argument("--quick", action="store_true", help="small sizes: check every benchmark runs")
     args = parser.parse_args(argv)
     names = args.names or list(BENCHMARKS)
