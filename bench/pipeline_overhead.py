@@ -404,7 +404,7 @@ def child_core(catalogs: str, period: str) -> dict:
     from gongshu.quality.suites import write_suites
     from gongshu.runs import Outcome, RunReport, new_run_id, record
     from gongshu.scorecard.compute import compute_scorecard
-    from gongshu.scorecard.publish import configured, publish
+    from gongshu.scorecard.stage import configured, publish
     from gongshu.settings import get_settings
     from gongshu.share.stage import overdue_requests, share_resource
     from gongshu.share.workflow import NEVER

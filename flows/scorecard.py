@@ -16,7 +16,7 @@ from gongshu import clock
 from gongshu.runs import Outcome, RunReport, new_run_id
 from gongshu.scorecard.config import ConfigError
 from gongshu.scorecard.model import DepartmentScore, Scorecard
-from gongshu.scorecard.publish import STAGE, Published, configured
+from gongshu.scorecard.stage import STAGE, Published, configured
 from gongshu.settings import get_settings
 from tasks.runlog import log_outcomes
 from tasks.scorecard import compute_one, publish_one, publish_scorecard_artifacts
