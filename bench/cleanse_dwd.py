@@ -523,7 +523,7 @@ def child_setup(db: str, folder: str) -> dict:
     started = time.perf_counter()
     resource = load_catalog(Path(folder) / "scjgj.yaml").catalog.resource(RESOURCE)
     engine = get_engine(f"sqlite:///{db}")
-    out = collect_resource(engine, DEPARTMENT, resource, Path(folder), "bench-setup")
+    out = collect_resource(engine, DEPARTMENT, resource, "bench-setup", catalog_dir=Path(folder))
     if out.status != "completed":
         raise SystemExit(f"collect failed: {out.error or out.reason}")
     with session_scope(engine) as session:

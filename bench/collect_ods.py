@@ -85,7 +85,7 @@ from gongshu.quality import gate
 gate._definition()  # importing Great Expectations and making its context: once per process, reported apart
 warm = time.perf_counter() - warm
 start = time.perf_counter()
-out = collect_resource(engine, "scjgj", resource, folder, "bench")
+out = collect_resource(engine, "scjgj", resource, "bench", catalog_dir=folder)
 seconds = time.perf_counter() - start
 assert out.status == "completed", out.error or out.reason
 dispose_engines()

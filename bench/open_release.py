@@ -8,7 +8,7 @@ starts by loading that file (not timed; the same for both):
 
   baseline  ``frame.to_csv(path, index=False)`` of the unmasked frame (pandas' own writer; no BOM,
             no masking, no gate, no JSON): the least a "just dump it" release would cost.
-  gongshu   :func:`gongshu.open.stage.prepare` (mask every field by the catalog, drop L4 fields,
+  gongshu   :func:`gongshu.open.release.prepare` (mask every field by the catalog, drop L4 fields,
             scan every released column for ID and mobile numbers, judge it through the publish
             gate's GX suites), then the release folder as ``open_resource`` writes it: CSV with a
             BOM, its SHA-256 (the content hash), JSON, the data dictionary, release.json and
@@ -91,7 +91,7 @@ def child_gongshu(arrow_path: str, out: str) -> dict:
 
     from gongshu.open import files, layout
     from gongshu.open.publish_gate import check_release
-    from gongshu.open.stage import prepare, write_release
+    from gongshu.open.release import prepare, write_release
 
     resource = _registry()
     table = _load(arrow_path)

@@ -404,7 +404,7 @@ def child_core(catalogs: str, period: str) -> dict:
     from gongshu.quality.suites import write_suites
     from gongshu.runs import Outcome, RunReport, new_run_id, record
     from gongshu.scorecard.compute import compute_scorecard
-    from gongshu.scorecard.publish import configured, publish
+    from gongshu.scorecard.stage import configured, publish
     from gongshu.settings import get_settings
     from gongshu.share.stage import overdue_requests, share_resource
     from gongshu.share.workflow import NEVER
@@ -451,7 +451,10 @@ def child_core(catalogs: str, period: str) -> dict:
     # collect
     t = time.perf_counter()
     _, selection = jobs()
-    log("collect", [collect_resource(engine, c.department.id, res, c.path.parent, run_id) for c, res in selection])
+    log(
+        "collect",
+        [collect_resource(engine, c.department.id, res, run_id, catalog_dir=c.path.parent) for c, res in selection],
+    )
     stages["collect"] = time.perf_counter() - t
     # cleanse
     t = time.perf_counter()
@@ -498,7 +501,7 @@ def child_core(catalogs: str, period: str) -> dict:
         if why and release_decision(res).openable:
             outcomes.append(skipped("open", c.department.id, res.id, why))
             continue
-        outcomes.append(open_resource(engine, home, c.department.id, res, run_id))
+        outcomes.append(open_resource(engine, c.department.id, res, run_id, home=home))
     log("open", outcomes)
     build_portal(engine, home, api_base=settings.api_base)
     stages["open"] = time.perf_counter() - t

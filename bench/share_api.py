@@ -209,7 +209,7 @@ def child_setup(folder: str, rows: str) -> dict:
     phases["compile the catalogs + write the suites"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    out = collect_resource(engine, PROVIDER, resource, catalogs, "bench-setup")
+    out = collect_resource(engine, PROVIDER, resource, "bench-setup", catalog_dir=catalogs)
     if out.status != "completed":
         raise SystemExit(f"collect failed: {out.error or out.reason}")
     phases["collect_resource (ODS)"] = time.perf_counter() - t

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow
-from prefect.utilities.annotations import quote
 
 from gongshu import clock
 from gongshu.catalog import discover
@@ -18,6 +17,7 @@ from tasks.catalog import compile_department, export_catalog, publish_artifacts,
 from tasks.runlog import log_outcomes
 
 from .common import finish, run_name, task_runner
+from .gather import quoted
 
 
 @flow(
@@ -43,7 +43,7 @@ def catalog_flow(
 
     futures = [
         compile_department.submit(
-            quote(item),
+            quoted(item),
             department=item.department_id or item.path.stem,
             run_id=run_id,
             suites_dir=settings.expectations,
@@ -53,8 +53,8 @@ def catalog_flow(
     results = [f.result() for f in futures]
     compiled = [r.compiled for r in results if r.compiled is not None]
     report.outcomes = [o for r in results for o in r.outcomes]
-    log_outcomes(run_id, STAGE, quote(report.outcomes))
-    publish_artifacts(quote(compiled))
+    log_outcomes(run_id, STAGE, quoted(report.outcomes))
+    publish_artifacts(quoted(compiled))
     exports = export_catalog(settings.exports_dir)  # the 目录 is always the whole registered catalog
     report.outputs.update({name: str(path) for name, path in exports.items()})
     report.outputs["expectations"] = str(settings.expectations)

@@ -14,25 +14,29 @@ of ``GONGSHU_DASK_WORKERS`` processes (default 2) on this host for the length of
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import flow
 from prefect.runtime import flow_run
-from prefect.utilities.annotations import quote
+from prefect.task_runners import TaskRunner
 from prefect_dask import DaskTaskRunner
 
 from gongshu import clock
 from gongshu.cleanse.chunks import DEFAULT_CHUNK_ROWS
 from gongshu.cleanse.feedback_data import current_period
 from gongshu.cleanse.stage import STAGE
-from gongshu.runs import Outcome, RunReport, new_run_id
+from gongshu.runs import RunReport, new_run_id
 from gongshu.settings import get_settings
 from tasks.chunked import cleanse_one_chunked
 from tasks.cleanse import feedback_behind, publish_cleanse_artifacts, write_feedback_one
 from tasks.runlog import log_outcomes
 
+from .cleanse import NO_SOURCE
 from .common import finish, selected
+from .gather import Ran, gather, quoted, skipped
 
 
-def dask_task_runner(address: str | None = None, workers: int | None = None) -> DaskTaskRunner:
+def dask_task_runner(address: str | None = None, workers: int | None = None) -> TaskRunner[Any]:
     """The scheduler at ``address`` (default ``GONGSHU_DASK_ADDRESS``), else a LocalCluster of
     ``workers`` single-threaded processes (default ``GONGSHU_DASK_WORKERS``, else 2), started with
     the flow run and stopped after it."""
@@ -45,6 +49,10 @@ def dask_task_runner(address: str | None = None, workers: int | None = None) -> 
         cluster_class="distributed.LocalCluster",
         cluster_kwargs={"n_workers": workers, "processes": True, "threads_per_worker": 1, "dashboard_address": None},
     )
+
+
+def _chunks_crashed(result: object, _ran: Ran) -> str:
+    return f"chunked cleansing crashed: {result!r}"
 
 
 def _run_name() -> str:
@@ -72,27 +80,18 @@ def cleanse_chunked_flow(
         raise ValueError(f"{department}.{resource} is not a registered resource: check the name, run the catalog stage")
     [(catalog, res)] = selection
     if res.source is None:
-        now = clock.now()
-        report.outcomes.append(
-            Outcome(STAGE, department, res.id, "skipped", now, now, reason="no source declared: nothing is collected")
-        )
+        report.outcomes.append(skipped(STAGE, department, res.id, NO_SOURCE))
     else:
         state = cleanse_one_chunked(department, res.id, res, run_id, chunk_rows, return_state=True)
-        result = state.result(raise_on_failure=False)
-        if isinstance(result, Outcome):
-            report.outcomes.append(result)
-        else:  # a chunk crashed, a Dask worker died, ...: the resource fails with why
-            now = clock.now()
-            report.outcomes.append(
-                Outcome(STAGE, department, res.id, "failed", now, now, error=f"chunked cleansing crashed: {result!r}")
-            )
+        # a chunk crashed, a Dask worker died, ...: the resource fails with why
+        report.outcomes += gather(STAGE, [([(department, res.id)], state)], _chunks_crashed)
     cleansed = any(o.status in ("completed", "failed") for o in report.outcomes)
     behind = None if cleansed else feedback_behind([department]).get(department)  # a run killed while writing it
     if cleansed or behind:
         report.outputs[f"feedback_{department}"] = write_feedback_one(
             department, catalog.catalog, current_period(), behind
         )
-    log_outcomes(run_id, STAGE, quote(report.outcomes))
+    log_outcomes(run_id, STAGE, quoted(report.outcomes))
     publish_cleanse_artifacts(report.outcomes)
     report.finished_at = clock.now()
     return finish(STAGE, report)

@@ -6,17 +6,19 @@ ends Failed listing what failed and why."""
 from __future__ import annotations
 
 from prefect import flow
-from prefect.utilities.annotations import quote
 
 from gongshu import clock
+from gongshu.catalog.compiled import CompiledCatalog
 from gongshu.cleanse.feedback_data import current_period
 from gongshu.cleanse.stage import STAGE
-from gongshu.runs import Outcome, RunReport, new_run_id
+from gongshu.runs import RunReport, new_run_id
 from tasks.cleanse import cleanse_one, feedback_behind, publish_cleanse_artifacts, write_feedback_one
-from tasks.each import crash_error
 from tasks.runlog import log_outcomes
 
 from .common import finish, run_name, selected, task_runner
+from .gather import crashed, gather, gather_output, quoted, skipped, stopped
+
+NO_SOURCE = "no source declared: nothing is collected"
 
 
 @flow(
@@ -36,59 +38,44 @@ def cleanse_flow(
     blocked = blocked or {}
     report = RunReport(run_id=run_id, started_at=clock.now())
     catalogs, selection = selected("cleanse", departments, resources)
-    jobs = [(c.department.id, res) for c, res in selection]
-    submitted = []
-    for dept, res in jobs:
-        why = blocked.get(f"{dept}.{res.id}")
-        if why:
-            now = clock.now()
-            report.outcomes.append(
-                Outcome(STAGE, dept, res.id, "skipped", now, now, reason=f"stopped by an earlier stage: {why}")
-            )
-        elif res.source is None:
-            now = clock.now()
-            report.outcomes.append(
-                Outcome(STAGE, dept, res.id, "skipped", now, now, reason="no source declared: nothing is collected")
-            )
+    runs = []
+    for c, res in selection:
+        dept = c.department.id
+        held = stopped(STAGE, dept, res, blocked)
+        if held is None and res.source is None:
+            held = skipped(STAGE, dept, res.id, NO_SOURCE)
+        if held is not None:
+            report.outcomes.append(held)
         else:
-            submitted.append(
-                (
-                    (dept, res),
-                    cleanse_one.submit(dept, res.id, quote(res), run_id),
-                )
-            )
-    for (dept, res), future in submitted:
-        result = future.result(raise_on_failure=False)
-        if isinstance(result, Outcome):
-            report.outcomes.append(result)
-        else:  # a defect: the resource fails, the others go on
-            now = clock.now()
-            report.outcomes.append(
-                Outcome(STAGE, dept, res.id, "failed", now, now, error=crash_error("cleansing crashed", result))
-            )
+            runs.append(([(dept, res.id)], cleanse_one.submit(dept, res.id, quoted(res), run_id)))
+    report.outcomes += gather(STAGE, runs, crashed("cleansing crashed"))
+    _write_feedback(report, catalogs)
+    log_outcomes(run_id, STAGE, quoted(report.outcomes))
+    publish_cleanse_artifacts(quoted(report.outcomes))
+    report.finished_at = clock.now()
+    return finish(STAGE, report)
 
+
+def _write_feedback(report: RunReport, catalogs: list[CompiledCatalog]) -> None:
+    """One feedback workbook per department cleansed in this run, and per department a run killed
+    while writing its workbook left behind; their paths into the report's outputs."""
     period = current_period()
     cleansed = {o.department for o in report.outcomes if o.status in ("completed", "failed")}
-    # and those a run killed while writing their workbook left behind
     behind = feedback_behind([c.department.id for c in catalogs if c.department.id not in cleansed])
     feedback = [
         (
             c.department.id,
-            write_feedback_one.submit(c.department.id, quote(c.catalog), period, behind.get(c.department.id)),
+            write_feedback_one.submit(c.department.id, quoted(c.catalog), period, behind.get(c.department.id)),
         )
         for c in catalogs
         if c.department.id in cleansed or c.department.id in behind
     ]
     for dept, future in feedback:
-        path = future.result(raise_on_failure=False)
-        if isinstance(path, str):
-            report.outputs[f"feedback_{dept}"] = path
-        else:
-            now = clock.now()
-            report.outcomes.append(
-                Outcome(STAGE, dept, None, "failed", now, now, error=f"the feedback workbook was not written: {path!r}")
-            )
-    log_outcomes(run_id, STAGE, quote(report.outcomes))
-    publish_cleanse_artifacts(quote(report.outcomes))
-    report.finished_at = clock.now()
-    return finish(STAGE, report)
+        gather_output(
+            STAGE,
+            report,
+            f"feedback_{dept}",
+            dept,
+            future,
+            lambda path: f"the feedback workbook was not written: {path!r}",
+        )

@@ -4,18 +4,33 @@ never stops the others; the flow ends Failed listing what failed and why."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from prefect import flow
-from prefect.utilities.annotations import quote
+from prefect.futures import PrefectFuture
 
 from gongshu import clock
 from gongshu.collect.stage import STAGE
-from gongshu.runs import Outcome, RunReport, new_run_id
+from gongshu.runs import RunReport, new_run_id
 from gongshu.settings import get_settings
 from gongshu.store.db import database_problem
 from tasks.collect import collect_one, publish_collect_artifact, retries_of
 from tasks.runlog import log_outcomes
 
 from .common import finish, run_name, selected, task_runner
+from .gather import Ran, gather, quoted
+
+
+def _gave_up(result: object, ran: Ran) -> str:
+    """Retries exhausted on a transient error, a database error, a bug: the database's sentence (no
+    statement, no row values) or the exception, and how often it was retried."""
+    if not isinstance(result, BaseException):
+        return f"the task ended {cast(PrefectFuture[Any], ran).state.name}"
+    problem = database_problem(result)
+    retries = retries_of(result)
+    return (problem.message if problem else str(result)) + (
+        f" (gave up after {retries} retr{'y' if retries == 1 else 'ies'})" if retries else ""
+    )
 
 
 @flow(
@@ -28,40 +43,14 @@ def collect_flow(departments: list[str] | None = None, resources: list[str] | No
     run_id = run_id or new_run_id()
     report = RunReport(run_id=run_id, started_at=clock.now())
     _, selection = selected("collect", departments, resources)
-    jobs = [(c.department.id, res, c.path.parent) for c, res in selection]
     delays = get_settings().source_retry_delays
-    futures = [
-        collect_one.with_options(retries=len(delays), retry_delay_seconds=delays).submit(
-            dept, res.id, quote(res), folder, run_id
-        )
-        for dept, res, folder in jobs
+    collect = collect_one.with_options(retries=len(delays), retry_delay_seconds=delays)
+    runs = [
+        ([(c.department.id, res.id)], collect.submit(c.department.id, res.id, quoted(res), c.path.parent, run_id))
+        for c, res in selection
     ]
-    for (dept, res, _), future in zip(jobs, futures, strict=True):
-        result = future.result(raise_on_failure=False)
-        if isinstance(result, Outcome):
-            report.outcomes.append(result)
-        else:  # retries exhausted on a transient error, a database error, a bug: it fails, the others go on
-            now = clock.now()
-            if isinstance(result, BaseException):
-                problem = database_problem(result)  # the database's sentence: no statement, no row values
-                retries = retries_of(result)
-                error = (problem.message if problem else str(result)) + (
-                    f" (gave up after {retries} retr{'y' if retries == 1 else 'ies'})" if retries else ""
-                )
-            else:
-                error = f"the task ended {future.state.name}"
-            report.outcomes.append(
-                Outcome(
-                    stage=STAGE,
-                    department=dept,
-                    resource=res.id,
-                    status="failed",
-                    started_at=now,
-                    finished_at=now,
-                    error=error,
-                )
-            )
-    log_outcomes(run_id, STAGE, quote(report.outcomes))
-    publish_collect_artifact(quote(report.outcomes))
+    report.outcomes = gather(STAGE, runs, _gave_up)
+    log_outcomes(run_id, STAGE, quoted(report.outcomes))
+    publish_collect_artifact(quoted(report.outcomes))
     report.finished_at = clock.now()
     return finish(STAGE, report)

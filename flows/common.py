@@ -16,13 +16,14 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import prefect
 from prefect.runtime import flow_run
 from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 from prefect.states import Completed, Failed, State
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from gongshu.catalog.compiled import CompiledCatalog
 from gongshu.catalog.model import Resource
@@ -121,7 +122,7 @@ _PRCTL = _prctl()
 _PARENT = [0]
 
 
-def task_runner(threads: int | None = None) -> ThreadPoolTaskRunner:
+def task_runner(threads: int | None = None) -> TaskRunner[Any]:
     """A stage flow's task runner: ``threads`` task runs at once (default ``GONGSHU_TASK_THREADS``),
     read when the flows are imported (a worker's process imports them for each run)."""
     return ThreadPoolTaskRunner(max_workers=threads or get_settings().task_threads)

@@ -7,18 +7,25 @@ listing what failed (a release blocked by the gate, a portal that could not be b
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import flow
-from prefect.utilities.annotations import quote
 
 from gongshu import clock
+from gongshu.catalog.model import Resource
 from gongshu.open.masking import release_decision
 from gongshu.open.stage import STAGE
-from gongshu.runs import Outcome, RunReport, new_run_id
-from tasks.each import crash_error
+from gongshu.runs import RunReport, new_run_id
 from tasks.open import build_portal_site, hold_back, open_one, publish_open_artifacts
 from tasks.runlog import log_outcomes
 
 from .common import finish, run_name, selected, task_runner
+from .gather import Held, Ran, crashed, gather, gather_output, quoted, stopped
+
+
+def _held_details(res: Resource) -> dict[str, Any]:
+    """What the open-summary artifact shows of a resource an earlier stage stopped."""
+    return {"open_type": res.open.type, "level": res.level, "held": "earlier stage"}
 
 
 @flow(
@@ -40,59 +47,26 @@ def open_flow(
     blocked = blocked or {}
     report = RunReport(run_id=run_id, started_at=clock.now())
     _, selection = selected("open", departments, resources)
-    submitted, held = [], []
+    runs: list[tuple[Held, Ran]] = []
+    held: list[tuple[str, Resource]] = []
     for c, res in selection:
         dept = c.department.id
-        why = blocked.get(f"{dept}.{res.id}")
-        openable = release_decision(res).openable
-        if why and openable:  # a held-back resource says why it is held
-            now = clock.now()
-            report.outcomes.append(
-                Outcome(
-                    STAGE,
-                    dept,
-                    res.id,
-                    "skipped",
-                    now,
-                    now,
-                    reason=f"stopped by an earlier stage: {why}",
-                    details={"open_type": res.open.type, "level": res.level, "held": "earlier stage"},
-                )
-            )
-        elif openable:
-            submitted.append(((dept, res), open_one.submit(dept, res.id, quote(res), run_id)))
-        else:
+        if not release_decision(res).openable:
             held.append((dept, res))
-    held_back = hold_back.submit(quote(held), run_id) if held else None
-    for (dept, res), future in submitted:
-        result = future.result(raise_on_failure=False)
-        if isinstance(result, Outcome):
-            report.outcomes.append(result)
-        else:  # a defect or an I/O error: the resource fails, the others go on
-            now = clock.now()
-            report.outcomes.append(
-                Outcome(STAGE, dept, res.id, "failed", now, now, error=crash_error("the release crashed", result))
-            )
-    if held_back is not None:
-        result = held_back.result(raise_on_failure=False)
-        if isinstance(result, list):
-            report.outcomes += result
-        else:  # the task itself crashed
-            now = clock.now()
-            error = crash_error("holding back crashed", result)
-            report.outcomes += [Outcome(STAGE, d, r.id, "failed", now, now, error=error) for d, r in held]
-    order = {(c.department.id, res.id): n for n, (c, res) in enumerate(selection)}
+        elif (skip := stopped(STAGE, dept, res, blocked, **_held_details(res))) is not None:
+            report.outcomes.append(skip)  # a held-back resource says why it is held
+        else:
+            runs.append(([(dept, res.id)], open_one.submit(dept, res.id, quoted(res), run_id)))
+    held_back = hold_back.submit(quoted(held), run_id) if held else None
+    report.outcomes += gather(STAGE, runs, crashed("the release crashed"))
+    if held_back is not None:  # one task run for all: if it crashed, each of them fails
+        report.outcomes += gather(STAGE, [([(d, r.id) for d, r in held], held_back)], crashed("holding back crashed"))
+    order: dict[tuple[str, str | None], int] = {(c.department.id, res.id): n for n, (c, res) in enumerate(selection)}
     report.outcomes.sort(key=lambda o: order.get((o.department, o.resource), len(order)))
-    log_outcomes(run_id, STAGE, quote(report.outcomes))
-    publish_open_artifacts(quote(report.outcomes))
+    log_outcomes(run_id, STAGE, quoted(report.outcomes))
+    publish_open_artifacts(quoted(report.outcomes))
     portal = build_portal_site(api_base, return_state=True)
-    index = portal.result(raise_on_failure=False)
-    if isinstance(index, str):
-        report.outputs["portal"] = index
-    else:  # not a resource's failure: reported in the run, not in run_log
-        now = clock.now()
-        report.outcomes.append(
-            Outcome(STAGE, "portal", None, "failed", now, now, error=f"the portal could not be built: {index!r}")
-        )
+    # not a resource's failure: reported in the run, not in run_log
+    gather_output(STAGE, report, "portal", "portal", portal, lambda index: f"the portal could not be built: {index!r}")
     report.finished_at = clock.now()
     return finish(STAGE, report)

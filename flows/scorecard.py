@@ -11,18 +11,18 @@ import datetime as dt
 
 from prefect import flow
 from prefect.states import State
-from prefect.utilities.annotations import quote
 
 from gongshu import clock
 from gongshu.runs import Outcome, RunReport, new_run_id
 from gongshu.scorecard.config import ConfigError
 from gongshu.scorecard.model import DepartmentScore, Scorecard
-from gongshu.scorecard.publish import STAGE, Published, configured
+from gongshu.scorecard.stage import STAGE, Published, configured
 from gongshu.settings import get_settings
 from tasks.runlog import log_outcomes
 from tasks.scorecard import compute_one, publish_one, publish_scorecard_artifacts
 
 from .common import finish, run_name
+from .gather import quoted
 from .options import check_period
 
 
@@ -79,8 +79,7 @@ def scorecard_flow(
         for d in card.departments
         if not departments or d.department in departments
     ]
-    # quote(): Prefect hands the task the list itself, without walking it for futures
-    log_outcomes(run_id, STAGE, quote(report.outcomes))  # type: ignore[call-overload]
+    log_outcomes(run_id, STAGE, quoted(report.outcomes))
     publish_scorecard_artifacts(card, published)
     report.outputs["scorecard_site"] = str(published.site)
     report.outputs["scorecard_workbook"] = str(published.workbook)

@@ -6,18 +6,17 @@ artifacts. One resource failing never stops the others; the flow ends Failed lis
 from __future__ import annotations
 
 from prefect import flow
-from prefect.utilities.annotations import quote
 
 from gongshu import clock
 from gongshu.catalog.model import Resource
-from gongshu.runs import Outcome, RunReport, new_run_id
+from gongshu.runs import RunReport, new_run_id
 from gongshu.share.stage import STAGE
 from gongshu.share.workflow import NEVER
-from tasks.each import crash_error
 from tasks.runlog import log_outcomes
 from tasks.share import publish_share_artifacts, share_department
 
 from .common import finish, run_name, selected, task_runner
+from .gather import crashed, gather, quoted, stopped
 
 
 @flow(
@@ -41,24 +40,18 @@ def share_flow(
     shared: dict[str, list[Resource]] = {}
     for c, res in selection:
         dept = c.department.id
-        why = blocked.get(f"{dept}.{res.id}")
-        if why and res.share.type != NEVER:
-            now = clock.now()
-            report.outcomes.append(
-                Outcome(STAGE, dept, res.id, "skipped", now, now, reason=f"stopped by an earlier stage: {why}")
-            )
-            continue
-        shared.setdefault(dept, []).append(res)
-    submitted = [(dept, res, share_department.submit(dept, quote(res), run_id)) for dept, res in shared.items()]
-    for dept, res, future in submitted:
-        result = future.result(raise_on_failure=False)
-        if isinstance(result, list):
-            report.outcomes += result
-        else:  # the task itself crashed: the department's resources fail, the others go on
-            now = clock.now()
-            error = crash_error("sharing crashed", result)
-            report.outcomes += [Outcome(STAGE, dept, r.id, "failed", now, now, error=error) for r in res]
-    log_outcomes(run_id, STAGE, quote(report.outcomes))
-    publish_share_artifacts(quote(report.outcomes), departments)
+        held = stopped(STAGE, dept, res, blocked) if res.share.type != NEVER else None
+        if held is not None:
+            report.outcomes.append(held)
+        else:
+            shared.setdefault(dept, []).append(res)
+    runs = [
+        ([(dept, r.id) for r in res], share_department.submit(dept, quoted(res), run_id))
+        for dept, res in shared.items()
+    ]
+    # a task run that crashed fails its department's resources; the other departments go on
+    report.outcomes += gather(STAGE, runs, crashed("sharing crashed"))
+    log_outcomes(run_id, STAGE, quoted(report.outcomes))
+    publish_share_artifacts(quoted(report.outcomes), departments)
     report.finished_at = clock.now()
     return finish(STAGE, report)

@@ -36,7 +36,7 @@ def _transient(task, task_run, state) -> bool:  # noqa: ANN001
 def collect_one(department: str, resource_id: str, resource: Resource, catalog_dir: Path, run_id: str) -> Outcome:
     try:
         return collect_resource(
-            get_engine(), department, resource, catalog_dir, run_id, flow_run_id=current_flow_run_id()
+            get_engine(), department, resource, run_id, catalog_dir=catalog_dir, flow_run_id=current_flow_run_id()
         )
     except Exception as exc:
         # how often this task run ran, for retries_of: known here, in the task's own context, where the

@@ -18,6 +18,14 @@ def crash_error(what: str, exc: object) -> str:
     return problem.message if problem else f"{what}: {exc!r}"
 
 
+def crash_outcome(stage: str, department: str, resource: str | None, error: str) -> Outcome:
+    """The failed outcome of work that crashed instead of reporting (a task run, a resource inside
+    one): started and finished now, ``error`` saying why. The one maker of a crash's outcome, for
+    the tasks and the flows alike."""
+    now = clock.now()
+    return Outcome(stage, department, resource, "failed", now, now, error=error)
+
+
 def each_alone(
     stage: str, jobs: Iterable[tuple[str, Resource]], run: Callable[[str, Resource], Outcome], crashed: str
 ) -> list[Outcome]:
@@ -28,7 +36,5 @@ def each_alone(
         try:
             outcomes.append(run(department, resource))
         except Exception as exc:
-            now = clock.now()
-            error = crash_error(crashed, exc)
-            outcomes.append(Outcome(stage, department, resource.id, "failed", now, now, error=error))
+            outcomes.append(crash_outcome(stage, department, resource.id, crash_error(crashed, exc)))
     return outcomes

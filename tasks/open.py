@@ -22,7 +22,7 @@ from .runlog import current_flow_run_id
 @task(name="open-resource", task_run_name="open-{department}.{resource_id}", cache_policy=NO_CACHE)
 def open_one(department: str, resource_id: str, resource: Resource, run_id: str) -> Outcome:
     return open_resource(
-        get_engine(), get_settings().home, department, resource, run_id, flow_run_id=current_flow_run_id()
+        get_engine(), department, resource, run_id, home=get_settings().home, flow_run_id=current_flow_run_id()
     )
 
 
@@ -36,7 +36,7 @@ def hold_back(held: list[tuple[str, Resource]], run_id: str) -> list[Outcome]:
     return each_alone(
         STAGE,
         held,
-        lambda dept, resource: open_resource(engine, home, dept, resource, run_id),
+        lambda dept, resource: open_resource(engine, dept, resource, run_id, home=home),
         "holding back crashed",
     )
 

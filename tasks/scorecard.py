@@ -14,8 +14,8 @@ from gongshu.scorecard.charts import score
 from gongshu.scorecard.compute import compute_scorecard
 from gongshu.scorecard.config import ScorecardConfig
 from gongshu.scorecard.model import DepartmentScore, Scorecard
-from gongshu.scorecard.publish import Published, publish
 from gongshu.scorecard.site import change, figure, marks, rank_move
+from gongshu.scorecard.stage import Published, publish
 from gongshu.settings import get_settings
 from gongshu.store.db import get_engine
 

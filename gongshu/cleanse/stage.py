@@ -11,22 +11,20 @@ fails (a later delta must not overtake an earlier one).
 Every batch accounts for its rows: rows in = loaded + quarantined + merged, or the batch fails.
 A failed gate leaves the DWD table as it was; the batch's problems are still recorded as issues so
 the department hears of them, and the batch is tried again by the next run.
+
+Entry point: ``cleanse_resource(engine, department, resource, run_id, *, expectations_dir, ...)``, in
+the shape every stage's has (``<stage>_resource(engine, department, resource, run_id, *, what that
+stage alone needs)``, returning the resource's :class:`~gongshu.runs.Outcome`). One batch's work is
+``gongshu.cleanse.batch``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
 from collections import Counter
 from collections.abc import Callable
-from contextlib import nullcontext
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -34,42 +32,15 @@ from sqlalchemy.orm import Session
 from .. import claims, clock
 from ..catalog.model import Resource
 from ..ops.prune import is_pruned
-from ..quality import docs, gate
+from ..quality import docs
 from ..quality.suites import SuiteError, load_suite, suite_path
 from ..runs import Outcome, outcome_for, record_now
-from ..store import dwd, ods
+from ..store import dwd
 from ..store import models as m
 from ..store.db import session_scope
-from . import feedback_state, issues
-from .result import CleanedTable
-from .table import standardise_table
+from .batch import BatchResult, Standardise, cleanse_batch
 
 STAGE = "cleanse"
-STATUSES = ("loaded", "quarantined", "merged")
-LOADED, QUARANTINED, MERGED = 0, 1, 2  # codes into STATUSES
-STATUS = "_status"
-Standardise = Callable[[Resource, pa.Table], CleanedTable]
-# SQLite has one writer at a time: loads in this process take turns instead of waiting on its lock
-_sqlite_writer = threading.Lock()
-
-
-@dataclass
-class BatchResult:
-    batch_id: str
-    rows_in: int = 0
-    loaded: int = 0
-    quarantined: int = 0
-    merged: int = 0
-    warned: int = 0
-    gate: gate.GateResult | None = None
-    issues: issues.IssueCounts | None = None
-    rules: Counter = field(default_factory=Counter)
-    """Rows per rule code (rejections, warnings, repairs and PK_DUPLICATE)."""
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def pending_batches(session: Session, department: str, resource: str) -> list[m.CollectBatch]:
@@ -170,26 +141,9 @@ def _cleanse_claimed(
     flow_run_id: str | None,
 ) -> Outcome:
     full_snapshot = not getattr(resource.source, "watermark", None)
-    with session_scope(engine) as session:
-        if batch_id is not None:
-            batch = session.get(m.CollectBatch, batch_id)
-            if batch is None or (batch.department_key, batch.resource_key) != (department, resource.id):
-                return outcome(
-                    "failed", error=f"batch {batch_id} is not a collected batch of {department}.{resource.id}"
-                )
-            if is_pruned(batch):
-                return outcome(
-                    "failed",
-                    error=f"batch {batch_id} of {department}.{resource.id} cannot be cleansed again: "
-                    "its ODS rows were deleted by retention (gongshu prune)",
-                )
-            pending = [batch]
-        else:
-            pending = pending_batches(session, department, resource.id)
-        if not pending:  # cleansed by another run between the look and the claim
-            return _nothing_to_do(session, department, resource.id, outcome)
-        session.expunge_all()
-
+    pending = _to_cleanse(engine, department, resource.id, batch_id, outcome)
+    if isinstance(pending, Outcome):
+        return pending
     path = suite_path(expectations_dir, department, resource.id)
     try:
         suite = load_suite(path)
@@ -230,6 +184,31 @@ def _cleanse_claimed(
     return logged[0]
 
 
+def _to_cleanse(
+    engine: Engine, department: str, resource: str, batch_id: str | None, outcome: Callable[..., Outcome]
+) -> list[m.CollectBatch] | Outcome:
+    """The batches to cleanse, oldest first: the pending ones, or the batch ``batch_id`` again; or the
+    outcome saying why there is none."""
+    with session_scope(engine) as session:
+        if batch_id is not None:
+            batch = session.get(m.CollectBatch, batch_id)
+            if batch is None or (batch.department_key, batch.resource_key) != (department, resource):
+                return outcome("failed", error=f"batch {batch_id} is not a collected batch of {department}.{resource}")
+            if is_pruned(batch):
+                return outcome(
+                    "failed",
+                    error=f"batch {batch_id} of {department}.{resource} cannot be cleansed again: "
+                    "its ODS rows were deleted by retention (gongshu prune)",
+                )
+            pending = [batch]
+        else:
+            pending = pending_batches(session, department, resource)
+        if not pending:  # cleansed by another run between the look and the claim
+            return _nothing_to_do(session, department, resource, outcome)
+        session.expunge_all()
+    return pending
+
+
 def _outcome(
     outcome: Callable[..., Outcome],
     department: str,
@@ -247,192 +226,6 @@ def _outcome(
     if failed is not None:
         return outcome("failed", error=failed.error, details=details, **rows)
     return outcome("completed", details=details, **rows)
-
-
-def cleanse_batch(
-    engine: Engine,
-    department: str,
-    resource: Resource,
-    batch: m.CollectBatch,
-    suite: Any,
-    run_id: str,
-    *,
-    full_snapshot: bool,
-    superseded: list[m.CollectBatch] = (),  # type: ignore[assignment]
-    standardise: Standardise | None = None,
-    commit_with: Callable[[Session, BatchResult], None] | None = None,
-) -> BatchResult:
-    """Cleanse one batch and commit it: DWD rows, issues, gate results, its ``cleanse_batch`` row,
-    the department's feedback generation and whatever ``commit_with(session, result)`` adds (the
-    run's record), all in one transaction."""
-    started = clock.now()
-    names = [f.name for f in resource.fields]
-    result = BatchResult(batch.id)
-    with engine.connect() as conn:
-        raw = ods.read_batch(conn, department, resource.id, names, batch.id)
-    result.rows_in = raw.num_rows
-
-    cleaned = (standardise or standardise_table)(resource, raw)
-    status, keep = split(resource, cleaned)
-    result.loaded = int((status == LOADED).sum())
-    result.quarantined = int((status == QUARANTINED).sum())
-    result.merged = int((status == MERGED).sum())
-    result.warned = int(np.count_nonzero(cleaned.warned & (status == LOADED)))
-    result.rules = _rule_counts(cleaned, status)
-    if result.loaded + result.quarantined + result.merged != result.rows_in:  # pragma: no cover - a defect
-        result.error = (
-            f"row accounting does not add up for batch {batch.id}: {result.rows_in} in, {result.loaded} loaded, "
-            f"{result.quarantined} quarantined, {result.merged} merged; nothing was loaded"
-        )
-        return result
-
-    loaded = cleaned.table.take(pa.array(keep)).append_column(ods.SOURCE_ROW, raw.column(ods.SOURCE_ROW).take(keep))
-    frames = {
-        "table": loaded.drop_columns([ods.SOURCE_ROW]).to_pandas(),
-        "rows": pd.DataFrame({STATUS: pd.Categorical.from_codes(status, categories=list(STATUSES))}),
-    }
-    result.gate = gate.evaluate_scoped("clean", suite, frames)
-
-    keys = issues.record_keys(resource, raw, cleaned)
-    problems = issues.found(raw, cleaned, keys)
-    table = dwd.dwd_table(department, resource)
-    seen_at = batch.finished_at
-    passed = result.gate.passed
-    if not passed:
-        result.error = _gate_error(result, resource)
-    with _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(), engine.begin() as conn:
-        if passed:
-            ods.ensure_table(conn, table)
-            written = dwd.upsert(conn, table, loaded, batch.id, clock.now(), replace=full_snapshot)
-            if written != result.loaded:  # pragma: no cover - a defect
-                raise RuntimeError(f"{written} rows written to {table.name}, {result.loaded} expected")
-        with Session(bind=conn) as session:
-            present = set(keys.to_pylist()) if passed else None
-            result.issues = issues.sync(
-                session,
-                department,
-                resource.id,
-                batch.id,
-                seen_at,
-                problems,
-                present,
-                full_snapshot=full_snapshot,
-            )
-            gate.record(
-                session, result.gate, run_id=run_id, department=department, resource=resource.id, batch_id=batch.id
-            )
-            finished = clock.now()
-            session.add(_record(result, department, resource.id, run_id, table.name, started, finished))
-            if passed:
-                for old in superseded:
-                    session.add(
-                        m.CleanseBatch(
-                            batch_id=old.id,
-                            run_id=run_id,
-                            department_key=department,
-                            resource_key=resource.id,
-                            status="superseded",
-                            rows_in=old.rows,
-                            dwd_table=table.name,
-                            error=f"a newer full snapshot, batch {batch.id}, was cleansed instead",
-                            started_at=started,
-                            finished_at=finished,
-                        )
-                    )
-            session.flush()
-            if commit_with is not None:
-                commit_with(session, result)
-            feedback_state.bump(session, department)  # last: on PostgreSQL it locks the department's row
-            session.flush()
-    return result
-
-
-def split(resource: Resource, cleaned: CleanedTable) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, a code into STATUSES: loaded, quarantined or merged (an earlier valid row whose
-    primary key a later valid row repeats); and the positions of the rows to load, in source order."""
-    n = cleaned.table.num_rows
-    status = np.full(n, LOADED, dtype=np.int8)
-    status[cleaned.rejected] = QUARANTINED
-    valid = np.flatnonzero(~cleaned.rejected)
-    if resource.primary_key and len(valid):
-        keys = pd.DataFrame({k: cleaned.table.column(k).take(valid).to_pandas() for k in resource.primary_key})
-        earlier = keys.duplicated(keep="last").to_numpy()
-        status[valid[earlier]] = MERGED
-        valid = valid[~earlier]
-    return status, valid
-
-
-def _rule_counts(cleaned: CleanedTable, status: np.ndarray) -> Counter:
-    f = cleaned.findings
-    counts = Counter()
-    if f.num_rows:
-        pairs = (
-            pa.table({"row": f.column("row"), "code": f.column("code")})
-            .group_by(["code"])
-            .aggregate([("row", "count_distinct")])
-        )
-        counts.update(
-            dict(zip(pairs.column("code").to_pylist(), pairs.column("row_count_distinct").to_pylist(), strict=True))
-        )
-    merged = int((status == MERGED).sum())
-    if merged:
-        counts["PK_DUPLICATE"] = merged
-    return counts
-
-
-def _record(
-    result: BatchResult,
-    department: str,
-    resource: str,
-    run_id: str,
-    table: str,
-    started: dt.datetime,
-    finished: dt.datetime,
-) -> m.CleanseBatch:
-    return m.CleanseBatch(
-        batch_id=result.batch_id,
-        run_id=run_id,
-        department_key=department,
-        resource_key=resource,
-        status="completed" if result.ok else "failed",
-        rows_in=result.rows_in,
-        loaded=result.loaded if result.ok else 0,
-        quarantined=result.quarantined,
-        merged=result.merged,
-        warnings=result.warned,
-        gate_passed=result.gate.passed if result.gate else None,
-        dwd_table=table,
-        error=result.error,
-        started_at=started,
-        finished_at=finished,
-    )
-
-
-def _gate_error(result: BatchResult, resource: Resource) -> str:
-    parts = []
-    for check in result.gate.failed if result.gate else []:
-        if check.rule == "INVALID_RATIO":
-            share = result.quarantined / result.rows_in if result.rows_in else 0
-            parts.append(
-                f"{result.quarantined} of {result.rows_in} rows ({share:.1%}) were quarantined, more than the "
-                f"catalog's max_invalid_ratio {resource.quality.max_invalid_ratio:.1%}"
-            )
-        elif check.rule == "ROW_COUNT":
-            parts.append(
-                f"{result.loaded} rows would be loaded; the catalog expects at least {resource.quality.min_rows}"
-            )
-        else:
-            where = f" on '{check.column}'" if check.column else ""
-            count = f" ({check.unexpected_count} rows)" if check.unexpected_count else ""
-            parts.append(f"{check.rule}{where}{count}")
-    if not parts and result.gate is not None and result.gate.evaluated == 0:
-        parts.append("the gate evaluated no expectation")
-    top = ", ".join(f"{code} {n}" for code, n in result.rules.most_common(5) if code != "PK_DUPLICATE")
-    hint = f"; most frequent problems: {top}" if top else ""
-    return (
-        f"clean gate failed for batch {result.batch_id}: " + "; ".join(parts) + hint + "; the DWD table was left "
-        "as it was, the problems were sent to the department's feedback workbook"
-    )
 
 
 def _details(

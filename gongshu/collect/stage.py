@@ -15,6 +15,10 @@ Order of work, so that nothing is stored from a batch that fails:
 Gate results are recorded whatever the outcome (those of a refused batch after the rollback). A
 transient source error is raised (the task layer retries it); every other problem becomes a failed
 outcome whose error says what to do.
+
+Entry point: ``collect_resource(engine, department, resource, run_id, *, catalog_dir, ...)``, in the
+shape every stage's has (``<stage>_resource(engine, department, resource, run_id, *, what that
+stage alone needs)``, returning the resource's :class:`~gongshu.runs.Outcome`).
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Engine, select
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -43,7 +50,7 @@ from ..store import models as m
 from ..store import ods
 from ..store.db import session_scope
 from . import open_source
-from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, SourceError, prefetched
+from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, Reading, SourceError, prefetched
 
 STAGE = "collect"
 # SQLite has one writer at a time: loads in this process take turns instead of waiting on its lock
@@ -85,22 +92,21 @@ def collect_resource(
     engine: Engine,
     department: str,
     resource: Resource,
-    catalog_dir: Path,
     run_id: str,
     *,
+    catalog_dir: Path,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     env: Mapping[str, str] | None = None,
     flow_run_id: str | None = None,
 ) -> Outcome:
     """Collect one resource. Raises :class:`SourceError` only for transient source errors.
+    ``catalog_dir``: the folder of the resource's catalog file, where relative source paths start.
 
     A stored batch, its raw-gate results and its ``run_log`` row are committed in one transaction:
     a process killed after the commit leaves the run's record (the returned outcome is marked
     ``logged``); one killed before it leaves nothing of the batch."""
     started = clock.now()
-
     outcome = outcome_for(STAGE, department, resource.id, started)
-
     if resource.source is None:
         return outcome("skipped", reason="no source declared: the resource is catalogued only")
     watermark = getattr(resource.source, "watermark", None)
@@ -113,19 +119,19 @@ def collect_resource(
             raise
         return outcome("failed", error=str(exc), details={"code": exc.code})
 
-    details: dict = {"source": reading.description, "notes": reading.notes}
+    details: dict[str, Any] = {"source": reading.description, "notes": reading.notes}
     if reading.digest:
         with session_scope(engine) as session:
             earlier = batch_with(session, department, resource.id, reading.digest)
-            if earlier is not None:
-                return outcome(
-                    "skipped",
-                    rows_in=0,
-                    rows_out=0,
-                    reason=f"same content as batch {earlier.id} collected {earlier.finished_at:%Y-%m-%d %H:%M} UTC; "
-                    "nothing added",
-                    details=details,
-                )
+        if earlier is not None:
+            return outcome(
+                "skipped",
+                rows_in=0,
+                rows_out=0,
+                reason=f"same content as batch {earlier.id} collected {earlier.finished_at:%Y-%m-%d %H:%M} UTC; "
+                "nothing added",
+                details=details,
+            )
 
     header = gate.evaluate("raw", [(raw.header_suite(department, resource), raw.header_frame(reading.columns))])
     if not header.passed:
@@ -135,116 +141,150 @@ def collect_resource(
             error=_columns_error(resource, reading.columns, reading.description),
             details={**details, "gate": header.summary()},
         )
+    load = _Load(department, resource, run_id, started, outcome, reading, since, bool(watermark), details, header)
+    return _store(engine, load, flow_run_id)
 
-    by_column = {f.column: f.name for f in resource.fields}
-    batch_id = new_batch_id(started)
+
+@dataclass
+class _Load:
+    """A batch being collected: the source opened and its header passed, then what its chunks held."""
+
+    department: str
+    resource: Resource
+    run_id: str
+    started: dt.datetime
+    outcome: Callable[..., Outcome]
+    reading: Reading
+    since: str | None
+    watermark: bool
+    details: dict[str, Any]
+    result: gate.GateResult
+    """The raw gate's result so far: the header's, then the header's and the rows'."""
+    batch_id: str = ""
+    stored: int = 0
+    hasher: Any = None
+    rows_seen: list[pa.ChunkedArray] = field(default_factory=list)
+    flags: dict[str, list[pa.ChunkedArray]] = field(
+        default_factory=lambda: {raw.UNDECODABLE: [], raw.NUL_BYTE: [], raw.TOO_LARGE: []}
+    )
+    faults: list[raw.ValueFault] = field(default_factory=list)
+    max_bytes: int = 0
+
+    def __post_init__(self) -> None:
+        self.batch_id = new_batch_id(self.started)
+        self.hasher = None if self.reading.digest else hashlib.sha256()
+        self.max_bytes = get_settings().max_field_bytes
+
+
+def _store(engine: Engine, load: _Load, flow_run_id: str | None) -> Outcome:
+    """Append the batch's chunks to its ODS table, pass the raw gate's row checks and record the
+    batch, in one transaction; or roll it all back and say why."""
+    resource = load.resource
     collected_at = clock.now()
-    table = ods.ods_table(department, resource.id, [f.name for f in resource.fields])
-    hasher = None if reading.digest else hashlib.sha256()
-    rows_seen: list[pa.ChunkedArray] = []
-    flags: dict[str, list[pa.ChunkedArray]] = {raw.UNDECODABLE: [], raw.NUL_BYTE: [], raw.TOO_LARGE: []}
-    faults: list[raw.ValueFault] = []
-    max_bytes = get_settings().max_field_bytes
-    stored = 0
-    result = header
+    table = ods.ods_table(load.department, resource.id, [f.name for f in resource.fields])
     try:
         with _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(), engine.begin() as conn:
             ods.ensure_table(conn, table)
-            for picked, bad, values in prefetched(_prepare(reading.chunks, by_column, hasher, max_bytes)):
-                rows_seen.append(picked.column(SOURCE_ROW))
-                flags[raw.UNDECODABLE].append(bad)
-                flags[raw.NUL_BYTE].append(values.nul)
-                flags[raw.TOO_LARGE].append(values.too_large)
-                faults.extend(values.faults)
-                if not faults:
-                    stored += ods.append(conn, table, picked, batch_id, collected_at)
-            read = sum(len(r) for r in rows_seen)
-            if read == 0 and since is not None:
-                raise _Abandon(
-                    outcome(
-                        "completed",
-                        rows_in=0,
-                        rows_out=0,
-                        details={
-                            **details,
-                            "since": since,
-                            "high_water": since,
-                            "note": "no rows past the high-water mark",
-                        },
-                    )
-                )
-            rows_suite = raw.rows_suite(department, resource, since is not None)
-            result = gate.GateResult("raw", header.checks + gate.validate(rows_suite, raw.rows_frame(rows_seen, flags)))
-            details["gate"] = result.summary()
-            if not result.passed:
-                raise _Abandon(
-                    outcome(
-                        "failed",
-                        rows_in=read,
-                        rows_out=0,
-                        error=_rows_error(result, resource, faults, reading.description, max_bytes)
-                        + "; nothing from this batch was stored",
-                        details=details,
-                    )
-                )
-            fingerprint = reading.digest or f"sha256:{hasher.hexdigest()}"  # type: ignore[union-attr]
+            _append(conn, table, load, collected_at)
+            _check_rows(load)
             with Session(bind=conn) as session:
-                earlier = batch_with(session, department, resource.id, fingerprint)
-                if earlier is not None:
-                    raise _Abandon(
-                        outcome(
-                            "skipped",
-                            rows_in=stored,
-                            rows_out=0,
-                            reason=f"same content as batch {earlier.id}; nothing added",
-                            details=details,
-                        )
-                    )
-                high_water = reading.high_water if watermark else None
-                session.add(
-                    m.CollectBatch(
-                        id=batch_id,
-                        run_id=run_id,
-                        department_key=department,
-                        resource_key=resource.id,
-                        ods_table=table.name,
-                        fingerprint=fingerprint,
-                        source=reading.description,
-                        rows=stored,
-                        since=since,
-                        high_water=high_water,
-                        started_at=started,
-                        finished_at=clock.now(),
-                        notes=reading.notes,
-                    )
-                )
-                session.flush()
-                gate.record(
-                    session, result, run_id=run_id, department=department, resource=resource.id, batch_id=batch_id
-                )
-                details.update({"batch_id": batch_id, "ods_table": table.name})
-                if watermark:
-                    details.update({"since": since, "high_water": reading.high_water})
-                done = record_now(
-                    session,
-                    run_id,
-                    outcome("completed", rows_in=stored, rows_out=stored, details=details),
-                    flow_run_id,
-                )
+                done = _commit(session, load, table.name, flow_run_id)
     except _Abandon as abandon:
-        _record(engine, result, run_id, department, resource.id, None)
+        _record(engine, load.result, load.run_id, load.department, resource.id, None)
         return abandon.outcome
     except SourceError as exc:
         if exc.transient:
             raise
-        return outcome(
+        return load.outcome(
             "failed",
-            rows_in=stored,
+            rows_in=load.stored,
             rows_out=0,
             error=str(exc) + "; nothing from this batch was stored",
-            details={**details, "code": exc.code},
+            details={**load.details, "code": exc.code},
         )
     return done
+
+
+def _append(conn: Connection, table: sa.Table, load: _Load, collected_at: dt.datetime) -> None:
+    """Every chunk read, its per-row flags gathered and, while no value is faulty, appended."""
+    by_column = {f.column: f.name for f in load.resource.fields}
+    for picked, bad, values in prefetched(_prepare(load.reading.chunks, by_column, load.hasher, load.max_bytes)):
+        load.rows_seen.append(picked.column(SOURCE_ROW))
+        load.flags[raw.UNDECODABLE].append(bad)
+        load.flags[raw.NUL_BYTE].append(values.nul)
+        load.flags[raw.TOO_LARGE].append(values.too_large)
+        load.faults.extend(values.faults)
+        if not load.faults:
+            load.stored += ods.append(conn, table, picked, load.batch_id, collected_at)
+
+
+def _check_rows(load: _Load) -> None:
+    """The raw gate's row checks; raises :class:`_Abandon` when there is nothing to keep: no rows past
+    the high-water mark, or rows the gate refuses."""
+    read = sum(len(r) for r in load.rows_seen)
+    since, details = load.since, load.details
+    if read == 0 and since is not None:
+        note = {"since": since, "high_water": since, "note": "no rows past the high-water mark"}
+        raise _Abandon(load.outcome("completed", rows_in=0, rows_out=0, details={**details, **note}))
+    rows_suite = raw.rows_suite(load.department, load.resource, since is not None)
+    rows_frame = raw.rows_frame(load.rows_seen, load.flags)
+    load.result = gate.GateResult("raw", load.result.checks + gate.validate(rows_suite, rows_frame))
+    details["gate"] = load.result.summary()
+    if not load.result.passed:
+        error = _rows_error(load.result, load.resource, load.faults, load.reading.description, load.max_bytes)
+        raise _Abandon(
+            load.outcome(
+                "failed",
+                rows_in=read,
+                rows_out=0,
+                error=error + "; nothing from this batch was stored",
+                details=details,
+            )
+        )
+
+
+def _commit(session: Session, load: _Load, ods_table: str, flow_run_id: str | None) -> Outcome:
+    """The batch row with its fingerprint and high-water mark, its gate results and its ``run_log``
+    row, in the transaction of its ODS rows; raises :class:`_Abandon` for content collected before."""
+    department, resource, reading, details = load.department, load.resource.id, load.reading, load.details
+    fingerprint = reading.digest or f"sha256:{load.hasher.hexdigest()}"
+    earlier = batch_with(session, department, resource, fingerprint)
+    if earlier is not None:
+        raise _Abandon(
+            load.outcome(
+                "skipped",
+                rows_in=load.stored,
+                rows_out=0,
+                reason=f"same content as batch {earlier.id}; nothing added",
+                details=details,
+            )
+        )
+    session.add(
+        m.CollectBatch(
+            id=load.batch_id,
+            run_id=load.run_id,
+            department_key=department,
+            resource_key=resource,
+            ods_table=ods_table,
+            fingerprint=fingerprint,
+            source=reading.description,
+            rows=load.stored,
+            since=load.since,
+            high_water=reading.high_water if load.watermark else None,
+            started_at=load.started,
+            finished_at=clock.now(),
+            notes=reading.notes,
+        )
+    )
+    session.flush()
+    gate.record(
+        session, load.result, run_id=load.run_id, department=department, resource=resource, batch_id=load.batch_id
+    )
+    details.update({"batch_id": load.batch_id, "ods_table": ods_table})
+    if load.watermark:
+        details.update({"since": load.since, "high_water": reading.high_water})
+    done = load.outcome("completed", rows_in=load.stored, rows_out=load.stored, details=details)
+    return record_now(session, load.run_id, done, flow_run_id)
 
 
 def _prepare(

@@ -13,22 +13,23 @@ mask its cleansed rows, pass the publish gate, and write version N of its releas
 
 The content hash is the SHA-256 of the release CSV: the released rows, in primary-key order, with the
 released columns' names, so a change of data, of masks or of released fields makes a new version.
+
+Entry point: ``open_resource(engine, department, resource, run_id, *, home, ...)``, in the shape every
+stage's has (``<stage>_resource(engine, department, resource, run_id, *, what that stage alone
+needs)``, returning the resource's :class:`~gongshu.runs.Outcome`). Masking, the release's files and
+its publishing are ``gongshu.open.release``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 import shutil
-import threading
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy import Engine
@@ -36,40 +37,18 @@ from sqlalchemy.orm import Session
 
 from .. import claims, clock
 from ..catalog.model import Resource
-from ..catalog.vocab import FIELD_KIND_LABELS, LEVEL_LABELS
 from ..quality import gate
 from ..runs import Outcome, outcome_for, record_now
 from ..store import models as m
 from ..store.db import session_scope
 from . import files, layout
-from .masking import Masked, MaskSaltMissing, mask_frame, release_decision
-from .publish_gate import PublishCheck, check_release
+from .masking import MaskSaltMissing, release_decision
+from .publish_gate import PublishCheck
+from .release import Prepared, prepare, publish, resource_meta, write_release
 from .source import last_cleansed, read_text
-from .table import replace_open_table
 from .withdraw import withdraw
 
 STAGE = "open"
-_sqlite_writer = threading.Lock()  # SQLite has one writer: releases in this process take turns
-
-
-@dataclass
-class Prepared:
-    """A release made ready in memory: the masked rows as Arrow strings, and the gate's verdict."""
-
-    rows: pa.Table
-    masked: Masked
-    check: PublishCheck
-
-
-def prepare(resource: Resource, rows: pa.Table) -> Prepared:
-    """Mask ``rows`` (strings, one column per field) and pass them through the publish gate."""
-    frame = rows.to_pandas()
-    frame.index = pd.RangeIndex(1, len(frame) + 1)  # row numbers as in the files and ``_row``
-    masked = mask_frame(resource, frame)
-    check = check_release(resource, masked.frame)
-    released = pa.Table.from_pandas(masked.frame, preserve_index=False).replace_schema_metadata(None)
-    released = released.cast(pa.schema([(name, pa.string()) for name in released.column_names]))
-    return Prepared(rows=released, masked=masked, check=check)
 
 
 def latest_release(session: Session, department: str, resource: str) -> m.OpenRelease | None:
@@ -83,15 +62,16 @@ def latest_release(session: Session, department: str, resource: str) -> m.OpenRe
 
 def open_resource(
     engine: Engine,
-    home: Path,
     department: str,
     resource: Resource,
     run_id: str,
     *,
+    home: Path,
     now: dt.datetime | None = None,
     flow_run_id: str | None = None,
 ) -> Outcome:
     """Release the resource if it may be opened and has changed (see the module docstring).
+    ``home``: ``$GONGSHU_HOME``, under which the release folders are written.
 
     A resource that may open is claimed first (``gongshu.claims``): while another run releases it,
     this one skips it saying so. A new release's ``run_log`` row is written in the release's own
@@ -100,7 +80,7 @@ def open_resource(
     started = now or clock.now()
     outcome = outcome_for(STAGE, department, resource.id, started)
     if not release_decision(resource).openable:
-        return _open_claimed(engine, home, department, resource, run_id, None, outcome, started, flow_run_id)
+        return _hold_back(engine, home, department, resource, outcome, started)
     claim = claims.acquire(engine, STAGE, department, resource.id, run_id)
     if isinstance(claim, claims.Busy):
         return outcome("skipped", reason=claim.reason("released"), details={"held": "another run"})
@@ -113,28 +93,63 @@ def open_resource(
         claims.release(engine, claim)
 
 
+def _base(resource: Resource) -> dict[str, Any]:
+    """What every outcome of the stage tells of the resource."""
+    return {"open_type": resource.open.type, "level": resource.level}
+
+
+def _hold_back(
+    engine: Engine, home: Path, department: str, resource: Resource, outcome: Callable[..., Outcome], now: dt.datetime
+) -> Outcome:
+    """A resource that may not open: skipped with why, a release made before withdrawn."""
+    decision = release_decision(resource)
+    held = _held(resource)
+    reason = "不予开放" if held == "不予开放" else decision.reason
+    details = {**_base(resource), "held": held, "why": decision.reason}
+    withdrawn = withdraw(engine, home, department, resource.id, f"{held}: {decision.reason}", now=now)
+    if withdrawn:
+        details["withdrawn"] = withdrawn
+        reason += f"; released version(s) {', '.join(f'v{v}' for v in withdrawn)} withdrawn, their files deleted"
+    return outcome("skipped", reason=reason, details=details)
+
+
+@dataclass
+class _Release:
+    """A release being made: the resource's rows masked and gated, and what the release before it was."""
+
+    department: str
+    resource: Resource
+    run_id: str
+    home: Path
+    release: str
+    """The open type it is released as (``layout.UNCONDITIONAL`` or on application)."""
+    batch_id: str
+    prepared: Prepared
+    rows_in: int
+    latest: m.OpenRelease | None
+    names: tuple[str | None, str | None]
+    """The department's name and the resource's code, as registered."""
+    details: dict[str, Any]
+    outcome: Callable[..., Outcome]
+
+    @property
+    def previous(self) -> int | None:
+        return _previous(self.latest)
+
+
 def _open_claimed(
     engine: Engine,
     home: Path,
     department: str,
     resource: Resource,
     run_id: str,
-    claim: claims.Claim | None,
+    claim: claims.Claim,
     outcome: Callable[..., Outcome],
     started: dt.datetime,
     flow_run_id: str | None,
 ) -> Outcome:
     decision = release_decision(resource)
-    base: dict[str, Any] = {"open_type": resource.open.type, "level": resource.level}
-    if not decision.openable:
-        held = _held(resource)
-        reason = "不予开放" if held == "不予开放" else decision.reason
-        details = {**base, "held": held, "why": decision.reason}
-        withdrawn = withdraw(engine, home, department, resource.id, f"{held}: {decision.reason}", now=started)
-        if withdrawn:
-            details["withdrawn"] = withdrawn
-            reason += f"; released version(s) {', '.join(f'v{v}' for v in withdrawn)} withdrawn, their files deleted"
-        return outcome("skipped", reason=reason, details=details)
+    base = _base(resource)
     withdrawn = []
     if decision.release != layout.UNCONDITIONAL:  # what was public must not stay public
         why = f"now {decision.release}: served to approved applicants only"
@@ -143,54 +158,97 @@ def _open_claimed(
     with engine.connect() as conn:
         cleansed = last_cleansed(conn, department, resource)
         if cleansed is None:
-            reason = (
-                f"nothing to open yet: no completed cleansing has loaded "
-                f"dwd_{department}__{resource.id} (run the cleanse stage)"
+            return outcome(
+                "skipped", reason=_nothing_yet(department, resource), details={**base, "held": "no cleansed data"}
             )
-            return outcome("skipped", reason=reason, details={**base, "held": "no cleansed data"})
         rows = read_text(conn, cleansed.table, resource)
     with session_scope(engine) as session:
         latest = latest_release(session, department, resource.id)
-        previous = _previous(latest)
-        dept_name, code = _names(session, department, resource.id)
+        names = _names(session, department, resource.id)
         if latest is not None:
             session.expunge(latest)
-
     try:
-        prepared = prepare(resource, rows)
+        prepared = _gated(engine, department, resource, run_id, cleansed.batch_id, rows)
     except MaskSaltMissing as exc:
         return outcome("failed", rows_in=rows.num_rows, error=f"{exc}; nothing was released", details=base)
-    check = prepared.check
+    details = _details(base, decision.release, prepared, latest, withdrawn)
+    release = _Release(
+        department=department,
+        resource=resource,
+        run_id=run_id,
+        home=home,
+        release=decision.release,
+        batch_id=cleansed.batch_id,
+        prepared=prepared,
+        rows_in=rows.num_rows,
+        latest=latest,
+        names=names,
+        details=details,
+        outcome=outcome,
+    )
+    if not prepared.check.passed:
+        return _blocked(release)
+    return _write(engine, release, claim, flow_run_id)
+
+
+def _nothing_yet(department: str, resource: Resource) -> str:
+    return (
+        f"nothing to open yet: no completed cleansing has loaded "
+        f"dwd_{department}__{resource.id} (run the cleanse stage)"
+    )
+
+
+def _gated(engine: Engine, department: str, resource: Resource, run_id: str, batch_id: str, rows: pa.Table) -> Prepared:
+    """The rows masked and judged by the publish gate, whose results are recorded."""
+    prepared = prepare(resource, rows)
     with session_scope(engine) as session:
         gate.record(
             session,
-            check.result,
+            prepared.check.result,
             run_id=run_id,
             department=department,
             resource=resource.id,
-            batch_id=cleansed.batch_id,
+            batch_id=batch_id,
         )
+    return prepared
+
+
+def _details(
+    base: dict[str, Any], release: str, prepared: Prepared, latest: m.OpenRelease | None, withdrawn: list[int]
+) -> dict[str, Any]:
+    """What the outcome of a release made ready tells, whatever becomes of it."""
     details: dict[str, Any] = {
         **base,
-        "release": decision.release,
-        "gate": check.result.summary(),
+        "release": release,
+        "gate": prepared.check.result.summary(),
         "dropped": [d.field for d in prepared.masked.dropped],
-        "previous_version": previous,
+        "previous_version": _previous(latest),
     }
     if withdrawn:
         details["withdrawn"] = withdrawn
-    if not check.passed:
-        problems = check.problems(resource)
-        kept = f"v{previous} stays the latest release" if previous else "nothing has been released"
-        details["held"] = "gate"
-        details["findings"] = [
-            {"column": f.column, "kind": f.kind, "rows": f.count, "sample": f.sample} for f in check.findings
-        ]
-        error = f"the publish gate blocked the release: {'; '.join(problems)}; {kept}"
-        return outcome("failed", rows_in=rows.num_rows, error=error + _hint(check), details=details)
+    return details
 
-    version = (previous or 0) + 1
-    final = layout.release_dir(home, department, resource.id, version, decision.release)
+
+def _blocked(r: _Release) -> Outcome:
+    """The publish gate's refusal: failed, naming each column and kind it found."""
+    check = r.prepared.check
+    problems = check.problems(r.resource)
+    kept = f"v{r.previous} stays the latest release" if r.previous else "nothing has been released"
+    r.details["held"] = "gate"
+    r.details["findings"] = [
+        {"column": f.column, "kind": f.kind, "rows": f.count, "sample": f.sample} for f in check.findings
+    ]
+    error = f"the publish gate blocked the release: {'; '.join(problems)}; {kept}"
+    return r.outcome("failed", rows_in=r.rows_in, error=error + _hint(check), details=r.details)
+
+
+def _write(engine: Engine, r: _Release, claim: claims.Claim, flow_run_id: str | None) -> Outcome:
+    """Version N written into a temporary folder beside its place and published (the ``opn_`` table,
+    the record, the run's record, the folder renamed into place); skipped when its CSV hashes as
+    the latest release's."""
+    department, resource, home = r.department, r.resource, r.home
+    version = (r.previous or 0) + 1
+    final = layout.release_dir(home, department, resource.id, version, r.release)
     final.parent.mkdir(parents=True, exist_ok=True)
     for stale in final.parent.glob(".v*.tmp-*"):  # left by a process that died while writing
         shutil.rmtree(stale, ignore_errors=True)
@@ -198,125 +256,85 @@ def _open_claimed(
     tmp.mkdir()
     try:
         csv_name = layout.data_file(department, resource.id, "csv")
-        files.write_csv(tmp / csv_name, prepared.rows)
+        files.write_csv(tmp / csv_name, r.prepared.rows)
         content_hash = files.sha256_file(tmp / csv_name)
-        if (
-            latest is not None
-            and latest.content_hash == content_hash
-            and latest.open_type == decision.release
-            and (home / latest.folder).is_dir()
-        ):
+        if _unchanged(r, content_hash):
+            assert r.latest is not None  # _unchanged compared it
             shutil.rmtree(tmp)
-            details["version"] = latest.version
-            return outcome(
-                "skipped", rows_in=rows.num_rows, reason=f"unchanged since v{latest.version}", details=details
+            r.details["version"] = r.latest.version
+            return r.outcome(
+                "skipped", rows_in=r.rows_in, reason=f"unchanged since v{r.latest.version}", details=r.details
             )
         released_at = clock.now()
-        meta = {
-            "department": {"id": department, "name": dept_name},
-            "resource": _resource_meta(resource, code),
-            "version": version,
-            "previous_version": previous,
-            "released_at": released_at.isoformat(),
-            "rows": prepared.rows.num_rows,
-            "content_hash": content_hash,
-            "source_batch_id": cleansed.batch_id,
-            "run_id": run_id,
-        }
-        listing = write_release(tmp, department, resource, prepared, meta, csv_name=csv_name)
-        record = m.OpenRelease(
-            department_key=department,
-            resource_key=resource.id,
-            version=version,
-            open_type=decision.release,
-            rows=prepared.rows.num_rows,
-            fields=list(prepared.rows.column_names),
-            dropped=[{"field": d.field, "reason": d.reason} for d in prepared.masked.dropped],
-            masks=dict(prepared.masked.masks),
-            files=listing,
-            folder=final.relative_to(home).as_posix(),
-            source_batch_id=cleansed.batch_id,
-            content_hash=content_hash,
-            run_id=run_id,
-            released_at=released_at,
-        )
-        details.update(version=version, folder=record.folder, files=sorted(listing), content_hash=content_hash)
-        done = outcome("completed", rows_in=rows.num_rows, rows_out=prepared.rows.num_rows, details=details)
+        meta = _meta(r, version, released_at, content_hash)
+        listing = write_release(tmp, department, resource, r.prepared, meta, csv_name=csv_name)
+        record = _record(r, version, final.relative_to(home).as_posix(), listing, content_hash, released_at)
+        r.details.update(version=version, folder=record.folder, files=sorted(listing), content_hash=content_hash)
+        done = r.outcome("completed", rows_in=r.rows_in, rows_out=r.prepared.rows.num_rows, details=r.details)
 
         def commit_with(session: Session) -> None:
-            record_now(session, run_id, done, flow_run_id)
-            if claim is not None:
-                claims.refresh(session.connection(), claim)
+            record_now(session, r.run_id, done, flow_run_id)
+            claims.refresh(session.connection(), claim)
 
-        _publish(engine, department, resource.id, prepared.rows, record, tmp, final, commit_with)
+        publish(engine, department, resource.id, r.prepared.rows, record, tmp, final, commit_with)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return done
 
 
-def write_release(
-    folder: Path, department: str, resource: Resource, prepared: Prepared, meta: dict[str, Any], *, csv_name: str
-) -> dict[str, dict[str, Any]]:
-    """Every file but the CSV (written already) into ``folder``; returns name -> {format, bytes, sha256}."""
-    rows = prepared.rows
-    numeric = [f.name for f in resource.fields if f.kind in files.NUMERIC_KINDS]
-    written = {csv_name: "csv"}
-    json_name = layout.data_file(department, resource.id, "json")
-    files.write_json(folder / json_name, rows, numeric)
-    written[json_name] = "json"
-    if rows.num_rows <= files.XLSX_MAX_ROWS:
-        xlsx_name = layout.data_file(department, resource.id, "xlsx")
-        files.write_xlsx(folder / xlsx_name, rows, resource.name, numeric)
-        written[xlsx_name] = "xlsx"
-        meta["xlsx"] = None
-    else:
-        meta["xlsx"] = f"not made: {rows.num_rows:,} rows, more than the {files.XLSX_MAX_ROWS:,} a release puts in XLSX"
-    files.write_dictionary(folder / layout.DICTIONARY, resource, prepared.masked.masks)
-    written[layout.DICTIONARY] = "csv"
-    listing = {name: _entry(folder / name, fmt) for name, fmt in written.items() if name != csv_name}
-    listing = {csv_name: _entry(folder / csv_name, "csv", meta["content_hash"]), **listing}
-    meta["fields"] = [_field_meta(resource, name, mask) for name, mask in prepared.masked.masks.items()]
-    meta["dropped"] = [{"field": d.field, "reason": d.reason} for d in prepared.masked.dropped]
-    meta["files"] = listing
-    text = json.dumps(meta, ensure_ascii=False, indent=2, default=str) + "\n"
-    (folder / layout.METADATA).write_text(text, encoding="utf-8")
-    listing[layout.METADATA] = _entry(folder / layout.METADATA, "json")
-    files.write_checksums(folder / layout.CHECKSUMS, {name: e["sha256"] for name, e in listing.items()})
-    listing[layout.CHECKSUMS] = _entry(folder / layout.CHECKSUMS, "text")
-    return listing
+def _unchanged(r: _Release, content_hash: str) -> bool:
+    """The latest release holds these very rows, as the same open type, and its folder is there."""
+    latest = r.latest
+    return (
+        latest is not None
+        and latest.content_hash == content_hash
+        and latest.open_type == r.release
+        and (r.home / latest.folder).is_dir()
+    )
 
 
-def _publish(
-    engine: Engine,
-    department: str,
-    resource: str,
-    rows: pa.Table,
-    record: m.OpenRelease,
-    tmp: Path,
-    final: Path,
-    commit_with: Callable[[Session], None],
-) -> None:
-    """The ``opn_`` table, the record and whatever ``commit_with(session)`` adds (the run's record)
-    in one transaction, the folder renamed into place last inside it: a failed rename rolls the
-    transaction back, a failed commit removes the renamed folder."""
-    renamed = False
-    try:
-        with _sqlite_writer if engine.dialect.name == "sqlite" else nullcontext(), engine.begin() as conn:
-            replace_open_table(conn, department, resource, rows)
-            with Session(bind=conn) as session:
-                session.add(record)
-                session.flush()
-                commit_with(session)
-                session.expunge(record)
-            if final.exists():  # left by a release whose commit failed: no record names it
-                shutil.rmtree(final)
-            tmp.rename(final)
-            renamed = True
-    except BaseException:
-        if renamed:
-            shutil.rmtree(final, ignore_errors=True)
-        raise
+def _meta(r: _Release, version: int, released_at: dt.datetime, content_hash: str) -> dict[str, Any]:
+    """The release's metadata so far (``write_release`` adds the fields, the files, the XLSX note)."""
+    dept_name, code = r.names
+    return {
+        "department": {"id": r.department, "name": dept_name},
+        "resource": resource_meta(r.resource, code),
+        "version": version,
+        "previous_version": r.previous,
+        "released_at": released_at.isoformat(),
+        "rows": r.prepared.rows.num_rows,
+        "content_hash": content_hash,
+        "source_batch_id": r.batch_id,
+        "run_id": r.run_id,
+    }
+
+
+def _record(
+    r: _Release,
+    version: int,
+    folder: str,
+    listing: dict[str, dict[str, Any]],
+    content_hash: str,
+    released_at: dt.datetime,
+) -> m.OpenRelease:
+    prepared = r.prepared
+    return m.OpenRelease(
+        department_key=r.department,
+        resource_key=r.resource.id,
+        version=version,
+        open_type=r.release,
+        rows=prepared.rows.num_rows,
+        fields=list(prepared.rows.column_names),
+        dropped=[{"field": d.field, "reason": d.reason} for d in prepared.masked.dropped],
+        masks=dict(prepared.masked.masks),
+        files=listing,
+        folder=folder,
+        source_batch_id=r.batch_id,
+        content_hash=content_hash,
+        run_id=r.run_id,
+        released_at=released_at,
+    )
 
 
 def _held(resource: Resource) -> str:
@@ -338,43 +356,6 @@ def _names(session: Session, department: str, resource: str) -> tuple[str | None
         .where(m.Department.key == department, m.Resource.key == resource)
     ).first()
     return (row[0], row[1]) if row else (None, None)
-
-
-def _entry(path: Path, fmt: str, sha256: str | None = None) -> dict[str, Any]:
-    return {"format": fmt, "bytes": path.stat().st_size, "sha256": sha256 or files.sha256_file(path)}
-
-
-def _resource_meta(resource: Resource, code: str | None) -> dict[str, Any]:
-    return {
-        "id": resource.id,
-        "name": resource.name,
-        "code": code,
-        "summary": resource.summary,
-        "category": resource.category,
-        "format": resource.format,
-        "update_cycle": resource.update_cycle,
-        "level": resource.level,
-        "level_label": LEVEL_LABELS[resource.level],
-        "open_type": resource.open.type,
-        "open_condition": resource.open.condition,
-        "publish_date": resource.publish_date.isoformat() if resource.publish_date else None,
-        "tags": list(resource.tags),
-    }
-
-
-def _field_meta(resource: Resource, name: str, mask: str) -> dict[str, Any]:
-    f = resource.field(name)
-    assert f is not None  # masking releases catalog fields only
-    return {
-        "name": f.name,
-        "label": f.label,
-        "kind": f.kind,
-        "kind_label": FIELD_KIND_LABELS[f.kind],
-        "unit": f.unit,
-        "mask": mask,
-        "mask_label": files.MASK_LABELS.get(mask, mask),
-        "description": f.description,
-    }
 
 
 def _hint(check: PublishCheck) -> str:

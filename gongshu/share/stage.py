@@ -9,15 +9,21 @@ serves in line with the catalog.
                         run did to the resource.
 
 Also: the pending requests past their due date, for the overdue list (and, later, the scorecard).
+
+Entry point: ``share_resource(engine, department, resource, run_id, *, now=None)``, in the shape every
+stage's has (``<stage>_resource(engine, department, resource, run_id, *, what that stage alone
+needs)``, returning the resource's :class:`~gongshu.runs.Outcome`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy import Engine
+from sqlalchemy import CursorResult, Engine
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -41,83 +47,104 @@ def share_resource(
 ) -> Outcome:
     """Bring one resource's sharing in line with its catalog entry (see the module docstring)."""
     started = now or clock.now()
-
     outcome = outcome_for(STAGE, department, resource.id, started)
-
     share = resource.share.type
     if share == NEVER:
-        with session_scope(engine) as session:
-            revoked = revoke_grants(session, department, resource.id, WITHDRAWN, now=started)
-            refused = _refuse_pending(session, department, resource.id, started)
-        return outcome(
-            "skipped",
-            reason=NOT_SHARED,
-            details={"share_type": share, "grants_revoked": revoked, "requests_refused": refused},
-        )
+        return _not_shared(engine, department, resource.id, started, outcome)
 
     table = dwd_table_name(department, resource.id)
     with session_scope(engine) as session:
-        last = session.scalar(
-            sa.select(m.CleanseBatch)
-            .where(m.CleanseBatch.department_key == department, m.CleanseBatch.resource_key == resource.id)
-            .where(m.CleanseBatch.status == "completed")
-            .order_by(m.CleanseBatch.finished_at.desc())
-            .limit(1)
-        )
+        last = _last_cleansing(session, department, resource.id)
         if last is None or not sa.inspect(session.connection()).has_table(table):
             return outcome(
                 "skipped",
                 reason=f"nothing to share yet: no completed cleansing has loaded {table} (run the cleanse stage)",
                 details={"share_type": share},
             )
-        quote = engine.dialect.identifier_preparer.quote
-        rows = session.execute(sa.text(f"SELECT COUNT(*) FROM {quote(table)}")).scalar_one()
-        grants = list(
-            session.scalars(
-                sa.select(m.ShareGrant).where(
-                    m.ShareGrant.provider_key == department,
-                    m.ShareGrant.resource_key == resource.id,
-                    m.ShareGrant.revoked_at.is_(None),
-                )
-            )
-        )
-        pending = list(
-            session.scalars(
-                sa.select(m.ShareRequest).where(
-                    m.ShareRequest.provider_key == department,
-                    m.ShareRequest.resource_key == resource.id,
-                    m.ShareRequest.status == PENDING,
-                )
-            )
-        )
-        shared_before = session.scalar(
-            sa.select(sa.func.count())
-            .select_from(m.RunLog)
-            .where(
-                m.RunLog.stage == STAGE,
-                m.RunLog.department_key == department,
-                m.RunLog.resource_key == resource.id,
-                m.RunLog.status == "completed",
-                m.RunLog.run_id != run_id,
-            )
-        )
-    overdue = [r for r in pending if r.due_at is not None and r.due_at < started]
+        served = _served(session, department, resource.id, table, run_id)
+    overdue = [r for r in served.pending if r.due_at is not None and r.due_at < started]
     return outcome(
         "completed",
-        rows_out=rows,
+        rows_out=served.rows,
         details={
             "share_type": share,
             "method": resource.share.method,
             "dwd_table": table,
-            "dwd_rows": rows,
+            "dwd_rows": served.rows,
             "cleansed_batch": last.batch_id,
-            "grants": len(grants),
-            "consumers": sorted({g.consumer_key for g in grants}),
-            "requests_pending": len(pending),
+            "grants": len(served.grants),
+            "consumers": sorted({g.consumer_key for g in served.grants}),
+            "requests_pending": len(served.pending),
             "requests_overdue": len(overdue),
-            "newly_shared": not shared_before,
+            "newly_shared": not served.before,
         },
     )
+
+
+def _not_shared(
+    engine: Engine, department: str, resource: str, now: dt.datetime, outcome: Callable[..., Outcome]
+) -> Outcome:
+    """A resource the catalog says is 不予共享: its active grants withdrawn, its pending requests refused."""
+    with session_scope(engine) as session:
+        revoked = revoke_grants(session, department, resource, WITHDRAWN, now=now)
+        refused = _refuse_pending(session, department, resource, now)
+    return outcome(
+        "skipped",
+        reason=NOT_SHARED,
+        details={"share_type": NEVER, "grants_revoked": revoked, "requests_refused": refused},
+    )
+
+
+def _last_cleansing(session: Session, department: str, resource: str) -> m.CleanseBatch | None:
+    return session.scalar(
+        sa.select(m.CleanseBatch)
+        .where(m.CleanseBatch.department_key == department, m.CleanseBatch.resource_key == resource)
+        .where(m.CleanseBatch.status == "completed")
+        .order_by(m.CleanseBatch.finished_at.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class _Served:
+    """What the sharing API serves of a resource: its DWD rows, the grants on it, the requests
+    waiting for the provider, and whether a run before this one shared it."""
+
+    rows: int
+    grants: list[m.ShareGrant]
+    pending: list[m.ShareRequest]
+    before: int
+
+
+def _served(session: Session, provider: str, resource: str, table: str, run_id: str) -> _Served:
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    rows = session.execute(sa.text(f"SELECT COUNT(*) FROM {quote(table)}")).scalar_one()
+    grants = session.scalars(
+        sa.select(m.ShareGrant).where(
+            m.ShareGrant.provider_key == provider,
+            m.ShareGrant.resource_key == resource,
+            m.ShareGrant.revoked_at.is_(None),
+        )
+    )
+    pending = session.scalars(
+        sa.select(m.ShareRequest).where(
+            m.ShareRequest.provider_key == provider,
+            m.ShareRequest.resource_key == resource,
+            m.ShareRequest.status == PENDING,
+        )
+    )
+    before = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(m.RunLog)
+        .where(
+            m.RunLog.stage == STAGE,
+            m.RunLog.department_key == provider,
+            m.RunLog.resource_key == resource,
+            m.RunLog.status == "completed",
+            m.RunLog.run_id != run_id,
+        )
+    )
+    return _Served(rows, list(grants), list(pending), before or 0)
 
 
 def _refuse_pending(session: Session, provider: str, resource: str, now: dt.datetime) -> int:
@@ -132,7 +159,7 @@ def _refuse_pending(session: Session, provider: str, resource: str, now: dt.date
         )
         .values(status=REFUSED, decided_at=now, reason=REFUSED_NOW)
     )
-    return result.rowcount or 0
+    return cast(CursorResult, result).rowcount or 0
 
 
 @dataclass(frozen=True)
@@ -172,7 +199,9 @@ def overdue_requests(session: Session, now: dt.datetime, providers: list[str] | 
     for r in requests_of(session, _STAGE_PRINCIPAL, overdue_at=now):
         if providers is not None and r.provider_key not in providers:
             continue
-        due = r.due_at.astimezone(SHANGHAI).date()
+        due_at = r.due_at
+        assert due_at is not None  # overdue_at selects requests with a due date
+        due = due_at.astimezone(SHANGHAI).date()
         found.append(
             OverdueRequest(
                 id=r.id,
@@ -182,7 +211,7 @@ def overdue_requests(session: Session, now: dt.datetime, providers: list[str] | 
                 fields=list(r.fields),
                 purpose=r.purpose,
                 requested_at=r.requested_at,
-                due_at=r.due_at,
+                due_at=due_at,
                 working_days_overdue=working_days_after(due, today),
                 days_overdue=max((today - due).days, 0),
             )

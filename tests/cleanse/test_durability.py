@@ -53,7 +53,7 @@ def cleansings(engine) -> list[tuple[str, str, str]]:
 def test_the_run_record_is_written_with_the_dwd_rows_in_one_transaction(make, db_url):
     engine = get_engine(db_url)
     resource, folder = make("".join(GOOD) + f"{bad_check(uscc(4))},台州市丁有限公司,50,2021-01-01,存续\n")
-    assert collect_resource(engine, "scjgj", resource, folder, "r1").status == "completed"
+    assert collect_resource(engine, "scjgj", resource, "r1", catalog_dir=folder).status == "completed"
 
     # the process dies (here: the statement fails) once the DWD rows are written, before the commit
     with dies_at(engine):
@@ -72,7 +72,7 @@ def test_the_run_record_is_written_with_the_dwd_rows_in_one_transaction(make, db
 def test_two_runs_at_once_cleanse_a_batch_once(make, db_url):
     engine = get_engine(db_url)
     resource, folder = make("".join(GOOD))
-    assert collect_resource(engine, "scjgj", resource, folder, "c1").status == "completed"
+    assert collect_resource(engine, "scjgj", resource, "c1", catalog_dir=folder).status == "completed"
     inside, second_done = threading.Event(), threading.Event()
     first: dict = {}
 
@@ -118,7 +118,7 @@ sys.stdin.read()
 def test_a_claim_left_by_a_killed_process_is_taken_over(make, db_url):
     engine = get_engine(db_url)
     resource, folder = make("".join(GOOD))
-    assert collect_resource(engine, "scjgj", resource, folder, "c1").status == "completed"
+    assert collect_resource(engine, "scjgj", resource, "c1", catalog_dir=folder).status == "completed"
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_A_CLAIM, db_url],
         stdin=subprocess.PIPE,
@@ -142,7 +142,7 @@ def test_a_claim_left_by_a_killed_process_is_taken_over(make, db_url):
 def test_a_stale_claim_is_taken_over_and_its_holder_can_no_longer_commit(make, db_url, monkeypatch):
     engine = get_engine(db_url)
     resource, folder = make("".join(GOOD))
-    assert collect_resource(engine, "scjgj", resource, folder, "c1").status == "completed"
+    assert collect_resource(engine, "scjgj", resource, "c1", catalog_dir=folder).status == "completed"
     monkeypatch.setenv("GONGSHU_CLAIM_TIMEOUT", "0.5")
     reset_settings()
     stuck = claims.acquire(engine, STAGE, "scjgj", "firms", "run-stuck")  # alive (this process) but silent
@@ -164,7 +164,7 @@ def test_a_stale_claim_is_taken_over_and_its_holder_can_no_longer_commit(make, d
 def test_a_live_run_keeps_its_claim_however_long_its_batch_takes(make, db_url, monkeypatch):
     engine = get_engine(db_url)
     resource, folder = make("".join(GOOD))
-    assert collect_resource(engine, "scjgj", resource, folder, "c1").status == "completed"
+    assert collect_resource(engine, "scjgj", resource, "c1", catalog_dir=folder).status == "completed"
     monkeypatch.setenv("GONGSHU_CLAIM_TIMEOUT", "0.6")
     reset_settings()
     inside, second_done = threading.Event(), threading.Event()
@@ -261,10 +261,10 @@ def test_a_crash_in_the_second_batch_keeps_the_record_of_the_first(tmp_path, db_
     catalog = load_catalog(tmp_path / "scjgj.yaml").catalog
     write_suites(catalog, tmp_path / "expectations")
     resource = catalog.resources[0]
-    assert collect_resource(engine, "scjgj", resource, tmp_path, "c1").rows_out == 3
+    assert collect_resource(engine, "scjgj", resource, "c1", catalog_dir=tmp_path).rows_out == 3
     with sqlite3.connect(tmp_path / "front.db") as db:
         db.execute("INSERT INTO t_licence VALUES ('XK9', '商行9', '2026-11-09 08:00:00')")
-    assert collect_resource(engine, "scjgj", resource, tmp_path, "c2").rows_out == 1
+    assert collect_resource(engine, "scjgj", resource, "c2", catalog_dir=tmp_path).rows_out == 1
 
     commits = []
 

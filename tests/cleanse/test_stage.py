@@ -74,7 +74,7 @@ def make(tmp_path: Path):
 
 
 def run(engine, resource, folder: Path, run_id: str = "r1", **kw):
-    collected = collect_resource(engine, "scjgj", resource, folder, run_id)
+    collected = collect_resource(engine, "scjgj", resource, run_id, catalog_dir=folder)
     assert collected.status in ("completed", "skipped"), collected.error
     return cleanse_resource(engine, "scjgj", resource, run_id, expectations_dir=folder / "expectations", **kw)
 

@@ -76,7 +76,7 @@ def ods_rows(engine, resource: str = "licences") -> list[tuple]:
 def test_a_csv_batch_lands_in_ods_with_batch_id_and_source_rows(make, db_url):
     engine = get_engine(db_url)
     resource, folder = make(HEADER + rows(25))
-    out = collect_resource(engine, "scjgj", resource, folder, "run-1")
+    out = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=folder)
     assert out.status == "completed", out.error
     assert (out.rows_in, out.rows_out) == (25, 25)
     assert out.details["gate"]["passed"] is True
@@ -94,12 +94,12 @@ def test_a_csv_batch_lands_in_ods_with_batch_id_and_source_rows(make, db_url):
 def test_collecting_the_same_content_again_adds_nothing(make, db_url):
     engine = get_engine(db_url)
     resource, folder = make(HEADER + rows(10))
-    assert collect_resource(engine, "scjgj", resource, folder, "run-1").status == "completed"
-    again = collect_resource(engine, "scjgj", resource, folder, "run-2")
+    assert collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=folder).status == "completed"
+    again = collect_resource(engine, "scjgj", resource, "run-2", catalog_dir=folder)
     assert again.status == "skipped" and "same content" in again.reason
     assert len(ods_rows(engine)) == 10
     (folder / "licences.csv").write_text(HEADER + rows(12), encoding="utf-8")
-    third = collect_resource(engine, "scjgj", resource, folder, "run-3")
+    third = collect_resource(engine, "scjgj", resource, "run-3", catalog_dir=folder)
     assert third.status == "completed" and third.rows_out == 12
     assert len(ods_rows(engine)) == 22
 
@@ -107,7 +107,7 @@ def test_collecting_the_same_content_again_adds_nothing(make, db_url):
 def test_a_renamed_source_column_fails_the_raw_gate_and_stores_nothing(make, db_url):
     engine = get_engine(db_url)
     resource, folder = make("许可编号,行政相对人名称（全称）,许可决定日期\n" + rows(5))
-    out = collect_resource(engine, "scjgj", resource, folder, "run-1")
+    out = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=folder)
     assert out.status == "failed"
     assert "'行政相对人名称' for field 'holder'" in out.error
     assert "did you mean '行政相对人名称（全称）'" in out.error
@@ -127,7 +127,7 @@ def test_an_extra_column_is_a_recorded_warning(make, db_url):
     resource, folder = make(
         "许可编号,行政相对人名称,许可决定日期,备注\n" + "".join(line + ",无\n" for line in rows(4).splitlines())
     )
-    out = collect_resource(engine, "scjgj", resource, folder, "run-1")
+    out = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=folder)
     assert out.status == "completed" and out.rows_out == 4
     assert out.details["gate"]["warnings"] == ["COLUMNS_EXTRA"]
 
@@ -135,7 +135,7 @@ def test_an_extra_column_is_a_recorded_warning(make, db_url):
 def test_too_few_rows_fail_the_gate_and_nothing_is_stored(make, db_url):
     engine = get_engine(db_url)
     resource, folder = make(HEADER + rows(3), min_rows=5)
-    out = collect_resource(engine, "scjgj", resource, folder, "run-1")
+    out = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=folder)
     assert out.status == "failed"
     assert "the batch has 3 rows; the catalog expects at least 5" in out.error
     assert "nothing from this batch was stored" in out.error
@@ -145,18 +145,18 @@ def test_too_few_rows_fail_the_gate_and_nothing_is_stored(make, db_url):
 def test_source_problems_fail_with_a_sentence_and_keep_what_was_loaded(make, db_url):
     engine = get_engine(db_url)
     resource, folder = make(HEADER + rows(6))
-    assert collect_resource(engine, "scjgj", resource, folder, "run-1").status == "completed"
+    assert collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=folder).status == "completed"
 
     (folder / "licences.csv").unlink()
-    missing = collect_resource(engine, "scjgj", resource, folder, "run-2")
+    missing = collect_resource(engine, "scjgj", resource, "run-2", catalog_dir=folder)
     assert missing.status == "failed" and "licences.csv" in missing.error
 
     (folder / "licences.csv").write_text(HEADER + rows(6) + 'XK999999,"台州市未完', encoding="utf-8")
-    truncated = collect_resource(engine, "scjgj", resource, folder, "run-3")
+    truncated = collect_resource(engine, "scjgj", resource, "run-3", catalog_dir=folder)
     assert truncated.status == "failed" and "line 8" in truncated.error
 
     resource_utf8, folder = make("", encoding="utf-8", raw=(HEADER + rows(6, start=50)).encode("gbk"))
-    gbk = collect_resource(engine, "scjgj", resource_utf8, folder, "run-4")
+    gbk = collect_resource(engine, "scjgj", resource_utf8, "run-4", catalog_dir=folder)
     assert gbk.status == "failed" and "GB" in gbk.error
     assert len(ods_rows(engine)) == 6  # the first batch is intact
 
@@ -164,7 +164,7 @@ def test_source_problems_fail_with_a_sentence_and_keep_what_was_loaded(make, db_
 def test_a_field_added_to_the_catalog_adds_an_ods_column(make, db_url, tmp_path):
     engine = get_engine(db_url)
     resource, folder = make(HEADER + rows(3))
-    collect_resource(engine, "scjgj", resource, folder, "run-1")
+    collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=folder)
     text = (
         (folder / "scjgj.yaml")
         .read_text(encoding="utf-8")
@@ -177,7 +177,7 @@ def test_a_field_added_to_the_catalog_adds_an_ods_column(make, db_url, tmp_path)
         "许可编号,行政相对人名称,备注,许可决定日期\nXK100000,某商行,新增,2024-02-01\n", encoding="utf-8"
     )
     resource = load_catalog(folder / "scjgj.yaml").catalog.resources[0]
-    out = collect_resource(engine, "scjgj", resource, folder, "run-2")
+    out = collect_resource(engine, "scjgj", resource, "run-2", catalog_dir=folder)
     assert out.status == "completed", out.error
     with engine.connect() as conn:
         remarks = (
@@ -219,14 +219,14 @@ def test_incremental_sql_collects_only_rows_past_the_high_water_mark(tmp_path, d
         encoding="utf-8",
     )
     resource = load_catalog(tmp_path / "scjgj.yaml").catalog.resources[0]
-    first = collect_resource(engine, "scjgj", resource, tmp_path, "run-1")
+    first = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=tmp_path)
     assert first.status == "completed" and first.rows_out == 3, first.error
     assert first.details["high_water"] == "2026-11-03 08:00:00"
-    nothing = collect_resource(engine, "scjgj", resource, tmp_path, "run-2")
+    nothing = collect_resource(engine, "scjgj", resource, "run-2", catalog_dir=tmp_path)
     assert nothing.status == "completed" and nothing.rows_out == 0
     with sqlite3.connect(source_db) as db:
         db.execute("INSERT INTO t_licence VALUES ('XK9', '商行9', '2026-11-09 08:00:00')")
-    more = collect_resource(engine, "scjgj", resource, tmp_path, "run-3")
+    more = collect_resource(engine, "scjgj", resource, "run-3", catalog_dir=tmp_path)
     assert more.rows_out == 1 and more.details["since"] == "2026-11-03 08:00:00"
     assert sorted(r[1] for r in ods_rows(engine)) == ["XK1", "XK2", "XK3", "XK9"]
 
@@ -239,7 +239,7 @@ from gongshu.collect.stage import collect_resource
 from gongshu.store.db import get_engine
 folder = Path(sys.argv[1])
 resource = load_catalog(folder / "scjgj.yaml").catalog.resources[0]
-print(collect_resource(get_engine(sys.argv[2]), "scjgj", resource, folder, "run-kill", chunk_rows=2000).status)
+print(collect_resource(get_engine(sys.argv[2]), "scjgj", resource, "run-kill", catalog_dir=folder, chunk_rows=2000).status)
 """
 
 
@@ -261,7 +261,7 @@ def test_a_process_killed_mid_load_leaves_all_or_nothing_and_a_rerun_completes(m
     assert stored in (0, n)
     with session_scope(engine) as session:
         assert session.scalar(sa.select(sa.func.count(m.CollectBatch.id))) == (1 if stored else 0)
-    rerun = collect_resource(engine, "scjgj", resource, folder, "run-again")
+    rerun = collect_resource(engine, "scjgj", resource, "run-again", catalog_dir=folder)
     assert rerun.status == ("completed" if stored == 0 else "skipped")
     assert len(ods_rows(engine)) == n
 
@@ -273,13 +273,13 @@ def test_mangled_text_over_the_catalogs_ratio_fails_the_raw_gate(make, db_url, m
     for i in (3, 8):  # rows 4 and 9, in different chunks of 3 rows
         lines[i] = lines[i].replace("商行", f"商{mangled}行")
     resource, folder = make(HEADER + "".join(lines))
-    out = collect_resource(engine, "scjgj", resource, folder, "run-1", chunk_rows=3)
+    out = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=folder, chunk_rows=3)
     assert out.status == "failed"
     assert "2 rows hold text that was not decoded right" in out.error
     assert ods_rows(engine) == []
     lines[8] = rows(1, start=9)
     (folder / "licences.csv").write_text(HEADER + "".join(lines), encoding="utf-8")
-    one = collect_resource(engine, "scjgj", resource, folder, "run-2", chunk_rows=3)
+    one = collect_resource(engine, "scjgj", resource, "run-2", catalog_dir=folder, chunk_rows=3)
     assert one.status == "completed"
     assert one.details["gate"]["warnings"] == ["TEXT_UNDECODABLE on _undecodable (1 rows)"]
 
@@ -291,14 +291,14 @@ def test_the_run_record_and_gate_results_commit_with_the_batch(make, db_url):
     resource, folder = make(HEADER + rows(5))
 
     with dies_at(engine):
-        collect_resource(engine, "scjgj", resource, folder, "r1")
+        collect_resource(engine, "scjgj", resource, "r1", catalog_dir=folder)
     with session_scope(engine) as session:
         assert session.scalars(sa.select(m.CollectBatch)).all() == []
         assert session.scalars(sa.select(m.QualityResult).where(m.QualityResult.batch_id.is_not(None))).all() == []
     assert ods_rows(engine) == []
 
     # the next run stores the batch (not "same content": nothing of r1 was kept) and its record with it
-    out = collect_resource(engine, "scjgj", resource, folder, "r2")
+    out = collect_resource(engine, "scjgj", resource, "r2", catalog_dir=folder)
     assert out.status == "completed" and out.logged, out.error
     with session_scope(engine) as session:
         (row,) = session.scalars(sa.select(m.RunLog).where(m.RunLog.stage == "collect")).all()

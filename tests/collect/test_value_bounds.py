@@ -102,11 +102,11 @@ def field_limit(monkeypatch: pytest.MonkeyPatch):
 def test_a_nul_byte_in_a_csv_refuses_the_batch_naming_file_row_and_field(tmp_path, db_url):
     engine = get_engine(db_url)
     resource = csv_resource(tmp_path, csv_text([row(1), row(2)]))
-    assert collect_resource(engine, "scjgj", resource, tmp_path, "run-1").status == "completed"
+    assert collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=tmp_path).status == "completed"
 
     # the planted fault of issue 14: a licence number with two NUL bytes inside
     resource = csv_resource(tmp_path, csv_text([row(3), ["JY1331081000010\x00\x007", "某商行", "2024-02-01"], row(4)]))
-    out = collect_resource(engine, "scjgj", resource, tmp_path, "run-2")
+    out = collect_resource(engine, "scjgj", resource, "run-2", catalog_dir=tmp_path)
     assert out.status == "failed"
     assert "licences.csv" in out.error
     assert "row 2 field 'licence_no' (column '许可编号')" in out.error
@@ -132,13 +132,13 @@ def test_a_nul_byte_from_a_database_source_keeps_the_high_water_mark(tmp_path, d
         text = text.replace(f"label: {label},", f"label: {label}, source_column: {column},")
     (tmp_path / "scjgj.yaml").write_text(text, encoding="utf-8")
     resource = load_catalog(tmp_path / "scjgj.yaml").catalog.resources[0]
-    first = collect_resource(engine, "scjgj", resource, tmp_path, "run-1")
+    first = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=tmp_path)
     assert first.status == "completed", first.error
     assert first.details["high_water"] == "2024-01-03"
 
     with sqlite3.connect(front) as db:
         db.execute("INSERT INTO t VALUES ('XK000010', ?, '2024-01-20')", ("商行\x00",))
-    bad = collect_resource(engine, "scjgj", resource, tmp_path, "run-2")
+    bad = collect_resource(engine, "scjgj", resource, "run-2", catalog_dir=tmp_path)
     assert bad.status == "failed", (bad.rows_out, bad.details)
     assert "sql" in bad.error and "row 1 field 'holder' (column 'mc')" in bad.error
     assert batches(engine) == 1 and len(ods_rows(engine)) == 2
@@ -146,7 +146,7 @@ def test_a_nul_byte_from_a_database_source_keeps_the_high_water_mark(tmp_path, d
     # the department fixes the row: the next collection takes it, past the same high-water mark
     with sqlite3.connect(front) as db:
         db.execute("UPDATE t SET mc = '商行' WHERE xkbh = 'XK000010'")
-    fixed = collect_resource(engine, "scjgj", resource, tmp_path, "run-3")
+    fixed = collect_resource(engine, "scjgj", resource, "run-3", catalog_dir=tmp_path)
     assert fixed.status == "completed" and fixed.rows_out == 1, fixed.error
     assert fixed.details["since"] == "2024-01-03" and fixed.details["high_water"] == "2024-01-20"
 
@@ -156,7 +156,7 @@ def test_a_nul_byte_from_an_http_source_is_refused(tmp_path, db_url, http_server
     records = [dict(zip(HEADER, row(1), strict=True)), dict(zip(HEADER, row(2, holder="商\u0000行"), strict=True))]
     url = http_server.route("/api/licences", lambda hit, n: json_answer({"data": records}))
     resource = catalog(tmp_path, f'{{kind: http, url: "{url}", records: data}}')
-    out = collect_resource(engine, "scjgj", resource, tmp_path, "run-1")
+    out = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=tmp_path)
     assert out.status == "failed"
     assert "/api/licences" in out.error and "row 2 field 'holder'" in out.error
     assert ods_rows(engine) == [] and batches(engine) == 0
@@ -171,7 +171,7 @@ def test_a_nul_byte_in_an_xls_workbook_is_refused(tmp_path, db_url):
             sheet.write(r, c, value)
     book.save(str(tmp_path / "licences.xls"))
     resource = catalog(tmp_path, "{kind: excel, path: licences.xls}")
-    out = collect_resource(engine, "scjgj", resource, tmp_path, "run-1")
+    out = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=tmp_path)
     assert out.status == "failed"
     assert "licences.xls" in out.error and "row 3 field 'holder' (column '行政相对人名称')" in out.error
     assert ods_rows(engine) == []
@@ -186,13 +186,13 @@ def test_a_large_value_within_the_bound_reaches_dwd_and_later_batches_follow(tmp
     engine = get_engine(db_url)
     big = "x" * 4_000_000  # about 4 MB, under the default bound of 4 MiB (4,194,304 bytes)
     resource = csv_resource(tmp_path, csv_text([row(1), row(2, holder=big), row(3)]))
-    collected = collect_resource(engine, "scjgj", resource, tmp_path, "run-1")
+    collected = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=tmp_path)
     assert collected.status == "completed", collected.error
     first = cleanse_resource(engine, "scjgj", resource, "run-1", expectations_dir=tmp_path / "expectations")
     assert first.status == "completed", first.error
 
     csv_resource(tmp_path, csv_text([row(4), row(5)]))
-    assert collect_resource(engine, "scjgj", resource, tmp_path, "run-2").status == "completed"
+    assert collect_resource(engine, "scjgj", resource, "run-2", catalog_dir=tmp_path).status == "completed"
     later = cleanse_resource(engine, "scjgj", resource, "run-2", expectations_dir=tmp_path / "expectations")
     assert later.status == "completed", later.error
     with engine.connect() as conn:
@@ -206,17 +206,17 @@ def test_a_value_over_the_bound_refuses_the_batch_naming_row_and_field(tmp_path,
     engine = get_engine(db_url)
     field_limit(1 << 20)
     resource = csv_resource(tmp_path, csv_text([row(1)]))
-    assert collect_resource(engine, "scjgj", resource, tmp_path, "run-1").status == "completed"
+    assert collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=tmp_path).status == "completed"
 
     resource = csv_resource(tmp_path, csv_text([row(2), row(3), row(4, holder="商" * 400_000), row(5)]))
-    out = collect_resource(engine, "scjgj", resource, tmp_path, "run-2")
+    out = collect_resource(engine, "scjgj", resource, "run-2", catalog_dir=tmp_path)
     assert out.status == "failed"
     assert "licences.csv" in out.error and "larger than 1 MiB (GONGSHU_MAX_FIELD_BYTES)" in out.error
     assert "row 3 field 'holder' (column '行政相对人名称', 1.1 MiB)" in out.error
     assert ods_rows(engine) == [("XK000001", 8)] and batches(engine) == 1
 
     field_limit(2 << 20)  # the operator raises the limit: the same file goes in whole
-    again = collect_resource(engine, "scjgj", resource, tmp_path, "run-3")
+    again = collect_resource(engine, "scjgj", resource, "run-3", catalog_dir=tmp_path)
     assert again.status == "completed" and again.rows_out == 4, again.error
 
 
@@ -239,7 +239,7 @@ def test_a_csv_line_over_the_bound_fails_fast_in_bounded_memory_naming_the_line(
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        out = collect_resource(engine, "scjgj", resource, tmp_path, "run-1")
+        out = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=tmp_path)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -258,7 +258,7 @@ def test_long_lines_within_the_bound_are_read(tmp_path, db_url, field_limit):
     engine = get_engine(db_url)
     field_limit(8 << 20)
     resource = csv_resource(tmp_path, csv_text([row(1), row(2, holder="z" * 6_000_000), row(3)]))
-    out = collect_resource(engine, "scjgj", resource, tmp_path, "run-1")
+    out = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=tmp_path)
     assert out.status == "completed", out.error
     assert ods_rows(engine) == [("XK000001", 8), ("XK000002", 6_000_000), ("XK000003", 8)]
 
@@ -274,7 +274,7 @@ def test_a_quote_never_closed_in_a_long_file_names_its_line(tmp_path, db_url, fi
         + csv_text([row(i) for i in range(5, 60_000)]).split("\n", 1)[1]
     )
     resource = csv_resource(tmp_path, lines)
-    out = collect_resource(engine, "scjgj", resource, tmp_path, "run-1")
+    out = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=tmp_path)
     assert out.status == "failed"
     assert "licences.csv" in out.error and "line 5" in out.error, out.error
     assert ods_rows(engine) == []
@@ -315,12 +315,12 @@ def test_an_http_answer_over_the_bound_is_refused_as_it_arrives(tmp_path, db_url
     records = [dict(zip(HEADER, row(i), strict=True)) for i in range(1, 20_001)]  # about 1.6 MB of JSON
     url = http_server.route("/api/licences", lambda hit, n: json_answer({"data": records}))
     resource = catalog(tmp_path, f'{{kind: http, url: "{url}", records: data}}')
-    out = collect_resource(engine, "scjgj", resource, tmp_path, "run-1")
+    out = collect_resource(engine, "scjgj", resource, "run-1", catalog_dir=tmp_path)
     assert out.status == "failed" and out.details["code"] == "SOURCE_TOO_LARGE"
     assert "/api/licences" in out.error and "larger than 1 MiB (GONGSHU_MAX_RESPONSE_BYTES)" in out.error
     assert ods_rows(engine) == []
 
     monkeypatch.setenv("GONGSHU_MAX_RESPONSE_BYTES", str(4 << 20))
     reset_settings()
-    fine = collect_resource(engine, "scjgj", resource, tmp_path, "run-2")
+    fine = collect_resource(engine, "scjgj", resource, "run-2", catalog_dir=tmp_path)
     assert fine.status == "completed" and fine.rows_out == 20_000, fine.error

@@ -114,7 +114,7 @@ def load_resources(folder: Path) -> dict[str, Resource]:
 
 
 def collect_and_cleanse(engine, resource: Resource, folder: Path, run_id: str) -> None:
-    collected = collect_resource(engine, DEPT, resource, folder, run_id)
+    collected = collect_resource(engine, DEPT, resource, run_id, catalog_dir=folder)
     assert collected.status == "completed", collected.error
     cleansed = cleanse_resource(engine, DEPT, resource, run_id, expectations_dir=folder / "expectations")
     assert cleansed.status == "completed", cleansed.error

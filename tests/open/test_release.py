@@ -42,7 +42,7 @@ def resources(tmp_path: Path):
 
 
 def release(engine, home: Path, resource, run_id: str):
-    return open_resource(engine, home, DEPT, resource, run_id)
+    return open_resource(engine, DEPT, resource, run_id, home=home)
 
 
 def test_a_release_writes_every_file_the_layout_names(resources, tmp_path, gongshu_home, db_url):
@@ -208,7 +208,7 @@ def test_a_resource_without_cleansed_data_is_skipped(resources, gongshu_home):
 
 
 def test_a_failure_while_publishing_leaves_the_previous_release_whole(resources, tmp_path, gongshu_home, monkeypatch):
-    from gongshu.open import stage
+    from gongshu.open import release as publishing
 
     engine = get_engine()
     firms = resources["firms"]
@@ -223,7 +223,7 @@ def test_a_failure_while_publishing_leaves_the_previous_release_whole(resources,
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(stage, "replace_open_table", broken)
+    monkeypatch.setattr(publishing, "replace_open_table", broken)
     with pytest.raises(OSError, match="disk full"):
         release(engine, gongshu_home, firms, "r2")
     assert sorted(p.name for p in base.iterdir()) == ["v1"]  # no v2, no temporary folder

@@ -42,11 +42,11 @@ def test_a_release_and_its_run_record_commit_together(firms, tmp_path, gongshu_h
     folder = gongshu_home / "portal" / "releases" / DEPT / "firms"
 
     with dies_at(engine):
-        open_resource(engine, gongshu_home, DEPT, firms, "r1")
+        open_resource(engine, DEPT, firms, "r1", home=gongshu_home)
     assert releases(engine) == [] and open_log(engine) == []
     assert not (folder / "v1").exists()
 
-    out = open_resource(engine, gongshu_home, DEPT, firms, "r2")
+    out = open_resource(engine, DEPT, firms, "r2", home=gongshu_home)
     assert out.status == "completed" and out.logged
     assert releases(engine) == [(1, "r2")] and open_log(engine) == [("r2", "completed")]
     assert (folder / "v1").is_dir()
@@ -69,7 +69,7 @@ def test_two_runs_at_once_release_a_resource_once(firms, tmp_path, gongshu_home,
 
     def run_a() -> None:
         try:
-            first["out"] = open_resource(engine, gongshu_home, DEPT, firms, "run-a")
+            first["out"] = open_resource(engine, DEPT, firms, "run-a", home=gongshu_home)
         except Exception as exc:  # noqa: BLE001 - reported below
             first["out"] = exc
 
@@ -77,7 +77,7 @@ def test_two_runs_at_once_release_a_resource_once(firms, tmp_path, gongshu_home,
     thread.start()
     try:
         assert inside.wait(timeout=60)
-        second = open_resource(engine, gongshu_home, DEPT, firms, "run-b")
+        second = open_resource(engine, DEPT, firms, "run-b", home=gongshu_home)
     finally:
         second_done.set()
         thread.join(timeout=60)

@@ -115,7 +115,7 @@ def test_chunked_flow_on_two_dask_workers_equals_the_single_process_cleanse(
 
         # the same rows collected into two platform databases
         for url in (chunked_url, one_url):
-            collected = collect_resource(get_engine(url), DEPARTMENT, resource, large_source, "collect")
+            collected = collect_resource(get_engine(url), DEPARTMENT, resource, "collect", catalog_dir=large_source)
             assert collected.status == "completed" and collected.rows_out == ROWS, collected.error
 
         # chunked: a flow run on the PostgreSQL-backed server, chunks on a LocalCluster of two processes

@@ -151,7 +151,7 @@ def build_platform(folder: Path) -> Engine:
     for resource in loaded.catalog.resources:
         if resource.source is None:  # registered, never collected: no DWD table
             continue
-        collected = collect_resource(engine, PROVIDER, resource, folder, "r1")
+        collected = collect_resource(engine, PROVIDER, resource, "r1", catalog_dir=folder)
         assert collected.status == "completed", collected.error
         cleansed = cleanse_resource(engine, PROVIDER, resource, "r1", expectations_dir=folder / "expectations")
         assert cleansed.status == "completed", cleansed.error

@@ -73,7 +73,7 @@ def catalog(tmp_path: Path) -> dict[str, Resource]:
 
 
 def cleanse(engine, resource: Resource, folder: Path) -> None:
-    assert collect_resource(engine, "scjgj", resource, folder, "r0").status == "completed"
+    assert collect_resource(engine, "scjgj", resource, "r0", catalog_dir=folder).status == "completed"
     outcome = cleanse_resource(engine, "scjgj", resource, "r0", expectations_dir=folder / "expectations")
     assert outcome.status == "completed", outcome.error
 

@@ -1,4 +1,9 @@
-"""Publishing a computed scorecard: stored in the ``scorecard`` table, then rendered as the HTML site
+"""The scorecard stage (考核晾晒), in the shape of the other stages' ``stage`` modules: :data:`STAGE`,
+the stage's configuration (:func:`configured`) and its entry point :func:`publish`. The stage is not
+one resource at a time: it publishes the period's scorecard, which
+:func:`~gongshu.scorecard.compute.compute_scorecard` computes from what the platform recorded.
+
+Publishing a computed scorecard: stored in the ``scorecard`` table, then rendered as the HTML site
 and the Excel workbook in one folder per period (``$GONGSHU_HOME/scorecards/<period>/``), the site's
 trends drawn from the periods stored before it."""
 
