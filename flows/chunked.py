@@ -33,7 +33,7 @@ from tasks.runlog import log_outcomes
 
 from .cleanse import NO_SOURCE
 from .common import finish, selected
-from .gather import Ran, gather, quoted, skipped
+from .gather import crashed, gather, quoted, skipped
 
 
 def dask_task_runner(address: str | None = None, workers: int | None = None) -> TaskRunner[Any]:
@@ -49,10 +49,6 @@ def dask_task_runner(address: str | None = None, workers: int | None = None) -> 
         cluster_class="distributed.LocalCluster",
         cluster_kwargs={"n_workers": workers, "processes": True, "threads_per_worker": 1, "dashboard_address": None},
     )
-
-
-def _chunks_crashed(result: object, _ran: Ran) -> str:
-    return f"chunked cleansing crashed: {result!r}"
 
 
 def _run_name() -> str:
@@ -84,7 +80,7 @@ def cleanse_chunked_flow(
     else:
         state = cleanse_one_chunked(department, res.id, res, run_id, chunk_rows, return_state=True)
         # a chunk crashed, a Dask worker died, ...: the resource fails with why
-        report.outcomes += gather(STAGE, [([(department, res.id)], state)], _chunks_crashed)
+        report.outcomes += gather(STAGE, [([(department, res.id)], state)], crashed("chunked cleansing crashed"))
     cleansed = any(o.status in ("completed", "failed") for o in report.outcomes)
     behind = None if cleansed else feedback_behind([department]).get(department)  # a run killed while writing it
     if cleansed or behind:
