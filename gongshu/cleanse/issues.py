@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..catalog.model import Resource
+from ..rules.result import REJECT, WARN, CleanedTable
 from ..store import models as m
 from ..store.ods import SOURCE_ROW
-from .result import REJECT, WARN, CleanedTable
 
 OPEN, FIXED = "open", "fixed"
 _SEEN = ("original", "source_row", "last_batch_id", "last_seen")

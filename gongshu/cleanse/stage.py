@@ -36,12 +36,12 @@ from ..catalog.model import Resource
 from ..ops.prune import is_pruned
 from ..quality import docs, gate
 from ..quality.suites import SuiteError, load_suite, suite_path
+from ..rules.result import CleanedTable
 from ..runs import Outcome, outcome_for, record_now
 from ..store import dwd, ods
 from ..store import models as m
 from ..store.db import session_scope
 from . import feedback_state, issues
-from .result import CleanedTable
 from .table import standardise_table
 
 STAGE = "cleanse"

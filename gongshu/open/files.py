@@ -35,7 +35,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..catalog.model import Resource
-from ..catalog.vocab import FIELD_KIND_LABELS, Mask
+from ..catalog.vocab import Mask
+from ..rules.kinds import FIELD_KIND_LABELS
 
 T = TypeVar("T")
 BOM = b"\xef\xbb\xbf"

@@ -29,7 +29,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import Engine
 
 from ..catalog.export._common import BEIJING, resolve_generated_at, write_atomic
-from ..catalog.vocab import FIELD_KIND_LABELS, LEVEL_LABELS
+from ..catalog.vocab import LEVEL_LABELS
+from ..rules.kinds import FIELD_KIND_LABELS
 from .dcat import write_open_dcat
 from .layout import CHECKSUMS, CONDITIONAL, DICTIONARY, METADATA, UNCONDITIONAL, data_file, portal_dir
 from .published import (

@@ -36,8 +36,9 @@ from sqlalchemy.orm import Session
 
 from .. import claims, clock
 from ..catalog.model import Resource
-from ..catalog.vocab import FIELD_KIND_LABELS, LEVEL_LABELS
+from ..catalog.vocab import LEVEL_LABELS
 from ..quality import gate
+from ..rules.kinds import FIELD_KIND_LABELS
 from ..runs import Outcome, outcome_for, record_now
 from ..store import models as m
 from ..store.db import session_scope

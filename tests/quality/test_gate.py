@@ -11,7 +11,7 @@ import pytest
 from gongshu.catalog import Catalog
 from gongshu.checkdigits import uscc_check_char
 from gongshu.quality import gate
-from gongshu.quality.suites import build_suite
+from gongshu.quality.generate import build_suite
 
 
 def uscc(n: int) -> str:

@@ -17,12 +17,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import patterns
+
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
-USCC_SHAPE = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
 ID_CHECK = "10X98765432"
-ID_SHAPE = r"^[0-9]{17}[0-9X]$"
 
 _USCC_VALUE = np.full(256, -1, dtype=np.int64)
 for _i, _c in enumerate(USCC_ALPHABET):
@@ -50,7 +50,7 @@ def _shaped(values: pa.Array | pa.ChunkedArray, pattern: str) -> tuple[np.ndarra
 
 def uscc_valid(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Per value: an 18-character USCC whose GB 32100 check character is right."""
-    mask, shaped = _shaped(values, USCC_SHAPE)
+    mask, shaped = _shaped(values, patterns.USCC)
     m = _USCC_VALUE[_matrix(shaped, 18)]
     expected = (31 - (m[:, :17] @ USCC_WEIGHTS) % 31) % 31
     out = np.zeros(len(mask), dtype=bool)
@@ -60,7 +60,7 @@ def uscc_valid(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 def id_card_valid(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Per value: an 18-character ID number whose GB 11643 check character is right."""
-    mask, shaped = _shaped(values, ID_SHAPE)
+    mask, shaped = _shaped(values, patterns.ID_CARD)
     m = _matrix(shaped, 18)
     digits = m[:, :17].astype(np.int64) - ord("0")
     expected = np.frombuffer(ID_CHECK.encode(), dtype=np.uint8)[(digits @ ID_WEIGHTS) % 11]
