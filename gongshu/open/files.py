@@ -36,13 +36,13 @@ import pyarrow.csv as pacsv
 
 from ..catalog.model import Resource
 from ..catalog.vocab import Mask
-from ..rules.kinds import FIELD_KIND_LABELS
+from ..rules.kinds import FIELD_KIND_LABELS, KINDS
 
 T = TypeVar("T")
 BOM = b"\xef\xbb\xbf"
 XLSX_MAX_ROWS = 200_000
 """Rows up to which a release also gets an XLSX file (see the module docstring)."""
-NUMERIC_KINDS = frozenset({"integer", "decimal", "amount"})
+NUMERIC_KINDS = frozenset(kind.name for kind in KINDS.values() if kind.stored in ("integer", "decimal"))
 DICTIONARY_HEADER = ("字段名", "中文名称", "类型", "单位", "脱敏方式", "说明")
 MASK_LABELS: dict[str, str] = {
     "none": "不脱敏",

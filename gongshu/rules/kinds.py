@@ -1,10 +1,11 @@
 """The field kinds of catalog format v1, one record each: what a catalog's ``kind`` may say.
 
 A :class:`Kind` holds all that is known of a kind: its Chinese label (目录清单, portal), the
-standardiser the cleansing stage runs on its columns, and, for a code-like kind, its canonical
-pattern (:mod:`gongshu.rules.patterns`) with the rule code and the Chinese text of the clean gate's
-format expectation. :data:`KINDS` is the one list of kinds: the catalog's ``FieldKind`` is derived
-from it, so adding a kind is adding a record here (and its standardiser).
+standardiser the cleansing stage runs on its columns, for a code-like kind its canonical pattern
+(:mod:`gongshu.rules.patterns`) with the rule code and the Chinese text of the clean gate's format
+expectation, how its dwd column is typed, and the mask it is opened with by default.
+:data:`KINDS` is the one list of kinds: the catalog's ``FieldKind`` is derived from it, so adding a
+kind is adding a record here (and its standardiser).
 
 :func:`standardise` runs a kind's standardiser and rejects mojibake in any kind (``TEXT_MOJIBAKE``).
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +26,7 @@ from .text import mojibake
 if TYPE_CHECKING:
     from ..catalog.model import CatalogField
 
+Stored = Literal["text", "integer", "decimal", "date", "datetime"]
 Standardiser = Callable[[pa.Array, "CatalogField"], Cleaned]
 """A column of raw text and its catalog field (for the enumeration's values, the amount's unit)."""
 
@@ -41,13 +43,18 @@ class Kind:
     """The rule code of the clean gate's format check (with ``pattern``)."""
     format_text: str | None = None
     """What the format check asks for, after the field's label (the expectation's description)."""
+    stored: Stored = "text"
+    """The type of its column in the dwd table (standardised text otherwise)."""
+    mask: str | None = None
+    """The mask (a catalog ``Mask``) of a field of the kind that declares none when opened; None:
+    opened as it is."""
 
 
 _KINDS = (
     Kind("text", "字符型", lambda values, field: textkinds.text(values)),
-    Kind("integer", "整数型", lambda values, field: numbers.number(values, "integer", field.unit)),
-    Kind("decimal", "数值型", lambda values, field: numbers.number(values, "decimal", field.unit)),
-    Kind("amount", "金额", lambda values, field: numbers.number(values, "amount", field.unit)),
+    Kind("integer", "整数型", lambda values, field: numbers.number(values, "integer", field.unit), stored="integer"),
+    Kind("decimal", "数值型", lambda values, field: numbers.number(values, "decimal", field.unit), stored="decimal"),
+    Kind("amount", "金额", lambda values, field: numbers.number(values, "amount", field.unit), stored="decimal"),
     Kind(
         "date",
         "日期型",
@@ -55,6 +62,7 @@ _KINDS = (
         patterns.DATE,
         "DATE_INVALID",
         "须为 YYYY-MM-DD 格式的日期",
+        stored="date",
     ),
     Kind(
         "datetime",
@@ -63,6 +71,7 @@ _KINDS = (
         patterns.DATETIME,
         "DATE_INVALID",
         "须为 YYYY-MM-DD HH:MM:SS 格式的日期时间",
+        stored="datetime",
     ),
     Kind("enum", "枚举型", textkinds.enum),
     Kind(
@@ -80,6 +89,7 @@ _KINDS = (
         patterns.ID_CARD,
         "ID_CARD_FORMAT",
         "须为 18 位公民身份号码（17 位数字加校验位数字或 X）",
+        mask="id_card",
     ),
     Kind(
         "phone",
@@ -88,6 +98,7 @@ _KINDS = (
         patterns.PHONE,
         "PHONE_INVALID",
         "须为手机号（11 位）、固定电话（区号-号码）或 400/800 号码",
+        mask="phone",
     ),
     Kind(
         "region_code",
@@ -97,8 +108,8 @@ _KINDS = (
         "REGION_INVALID",
         "须为 6 位数字行政区划代码（GB/T 2260）",
     ),
-    Kind("person_name", "姓名", lambda values, field: textkinds.person_name(values)),
-    Kind("address", "地址", lambda values, field: textkinds.text(values)),
+    Kind("person_name", "姓名", lambda values, field: textkinds.person_name(values), mask="name"),
+    Kind("address", "地址", lambda values, field: textkinds.text(values), mask="address"),
     Kind(
         "email",
         "电子邮箱",
@@ -106,6 +117,7 @@ _KINDS = (
         patterns.EMAIL,
         "EMAIL_INVALID",
         "须为有效的电子邮箱地址",
+        mask="email",
     ),
 )
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..catalog.model import Resource
+from ..rules.kinds import KINDS
 from .models import UTCDateTime
 from .ods import BATCH_ID, SAFE_LITERAL, SOURCE_ROW
 
@@ -26,9 +27,9 @@ LOADED_AT = "_loaded_at"
 SYSTEM_COLUMNS = (BATCH_ID, SOURCE_ROW, LOADED_AT)
 _SLICE = 100_000
 _TYPES = {
+    # a kind's dwd column type (gongshu.rules.kinds.Kind.stored): anything else is text
     "integer": sa.BigInteger,
     "decimal": sa.Numeric,
-    "amount": sa.Numeric,
     "date": sa.Date,
     "datetime": sa.DateTime,
 }
@@ -44,7 +45,9 @@ def dwd_table(department: str, resource: Resource) -> sa.Table:
         dwd_table_name(department, resource.id),
         sa.MetaData(),
         *(
-            sa.Column(f.name, _TYPES.get(f.kind, sa.Text)(), primary_key=f.name in pk, nullable=f.name not in pk)
+            sa.Column(
+                f.name, _TYPES.get(KINDS[f.kind].stored, sa.Text)(), primary_key=f.name in pk, nullable=f.name not in pk
+            )
             for f in resource.fields
         ),
         sa.Column(BATCH_ID, sa.String(40), nullable=False),

@@ -5,9 +5,11 @@ output its pattern accepts; and gongshu.rules stays at the bottom of the import 
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +18,7 @@ import pydantic
 import pytest
 
 from gongshu.catalog.model import CatalogField
-from gongshu.catalog.vocab import FieldKind, values_of
+from gongshu.catalog.vocab import FieldKind, Mask, values_of
 from gongshu.cleanse import standardise_column, standardise_table
 from gongshu.open.publish_gate import check_release
 from gongshu.quality import raw
@@ -163,6 +165,27 @@ MALFORMED = {
 def test_the_format_rule_is_what_the_standardiser_rejects_a_malformed_value_with(kind):
     got = standardise_column(SAMPLES[kind][0], pa.array([MALFORMED[kind]], pa.string()))
     assert got.rejected.tolist() == [KINDS[kind].format_rule]
+
+
+STORED = {
+    "integer": int,
+    "decimal": Decimal,
+    "date": dt.date.fromisoformat,
+    "datetime": lambda text: dt.datetime.fromisoformat(text).date(),
+}
+
+
+@pytest.mark.parametrize("kind", [k for k, record in KINDS.items() if record.stored != "text"])
+def test_a_typed_dwd_column_takes_what_the_standardiser_emits(kind):
+    field, written, _, _ = SAMPLES[kind]
+    value = standardise_column(field, pa.array([written], pa.string())).values[0].as_py()
+    STORED[KINDS[kind].stored](value)
+
+
+def test_the_default_masks_are_catalog_masks():
+    masks = {kind.name: kind.mask for kind in KINDS.values() if kind.mask}
+    assert set(masks.values()) <= set(values_of(Mask))
+    assert {"person_name", "id_card", "phone", "address", "email"} == set(masks)
 
 
 def test_the_catalog_accepts_exactly_the_kinds_in_their_order():
