@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from ..checkdigits import id_card_check_char, uscc_check_char
+from .checkdigits import id_card_check_char, uscc_check_char
 from .codes import RULES
 from .kinds import standardise
 from .text import normalise
