@@ -25,6 +25,7 @@ import io
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -84,6 +85,11 @@ def write_csv(path: Path, table: pa.Table) -> None:
         pacsv.write_csv(table, f, pacsv.WriteOptions(quoting_style="needed"))
 
 
+def _column_json(batch: pa.RecordBatch, names: list[str], numeric: set[str], k: int) -> tuple[pa.Array, str]:
+    """:func:`_json_values` of the batch's ``k``-th column."""
+    return _json_values(batch.column(k), names[k] in numeric)
+
+
 def _json_values(values: pa.Array, numeric: bool) -> tuple[pa.Array, str]:
     """Each value as JSON text, and the quote to put around it: a number as it is (numeric kinds), a
     string quoted, null as null. A column of plain strings without nulls (the usual case) is given
@@ -125,7 +131,7 @@ def write_json(path: Path, table: pa.Table, numeric: Iterable[str] = ()) -> None
                 rows = pa.array([",\n{}"] * batch.num_rows, pa.string())
             else:
                 values = columns_in_threads(
-                    lambda k, b=batch: _json_values(b.column(k), table.column_names[k] in numeric), batch.num_columns
+                    partial(_column_json, batch, table.column_names, numeric), batch.num_columns
                 )
                 parts: list[pa.Array | str] = []
                 close = ""

@@ -105,7 +105,7 @@ def _env() -> Environment:
     return env
 
 
-def _fields(ds: Published) -> list[dict[str, str]]:
+def _fields(ds: Published) -> list[dict[str, Any]]:
     rows = []
     for name in ds.fields:
         f = ds.resource.field(name)
@@ -155,7 +155,7 @@ def _preview(ds: Published, portal: Path) -> dict[str, Any] | None:
         if not header:
             return None
         rows = list(islice(reader, PREVIEW_ROWS))
-    labels = [(ds.resource.field(h).label or h) if ds.resource.field(h) else h for h in header]
+    labels = [(fld.label or h) if (fld := ds.resource.field(h)) else h for h in header]
     return {"header": labels, "rows": rows}
 
 

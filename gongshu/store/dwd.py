@@ -91,7 +91,9 @@ def upsert(
             raise ValueError(f"unexpected batch id {batch_id!r}")
         params = ", ".join("?" * len(fields))
         sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({params}, '{batch_id}', ?, '{stamp}'){conflict}"
-        cursor = conn.connection.driver_connection.cursor()
+        driver = conn.connection.driver_connection
+        assert driver is not None  # a connection checked out of the pool has its DBAPI connection
+        cursor = driver.cursor()
         for start in range(0, rows.num_rows, _SLICE):
             part = rows.slice(start, _SLICE)
             values = [part.column(c).to_pylist() for c in (*fields, SOURCE_ROW)]
@@ -110,7 +112,9 @@ def upsert(
         buf = io.BytesIO()
         pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
         staging = quote(f"_stage_{table.name}")
-        cursor = conn.connection.driver_connection.cursor()
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
         cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {quote(table.name)}) ON COMMIT DROP")
         with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(buf.getvalue())
