@@ -41,7 +41,7 @@ rule                  expectation                                               
                       character
 ``REGION_INVALID``    行政区划代码: 6 digits                                             critical  table
 ``ENUM_INVALID``      an enum value is one of the catalog's values                      critical  table
-``PHONE_INVALID``     the canonical phone forms (``rules.patterns``)                  critical  table
+``PHONE_INVALID``     the canonical phone forms (``rules.patterns.PHONE``)            critical  table
 ``EMAIL_INVALID``     an e-mail address                                                 critical  table
 ``DATE_INVALID``      ``YYYY-MM-DD`` / ``YYYY-MM-DD HH:MM:SS``                          critical  table
 ====================  ================================================================  ========  =====

@@ -1,4 +1,4 @@
-"""Every rule code of the platform, one record each: quarantine, gates, the 反馈表 and 整改清单 read it.
+"""Every rule code of the platform, one record each: the quarantine, the gates and the 反馈表 read it.
 
 A code is stable: quarantine reasons, ``quality_result`` rows, the feedback workbook and the
 scorecard all use it. Its record says what the code does in the cleansing stage's quarantine
@@ -33,7 +33,8 @@ class Rule:
     """修改建议."""
 
 
-_RULES = [
+# the cleansing stage's findings (with the clean gate's severity where it checks the code too)
+_QUARANTINE = [
     Rule(
         "REQUIRED_MISSING",
         "reject",
@@ -237,5 +238,5 @@ _GATE_ONLY = [
     Rule("PII_MOBILE", None, "critical"),
 ]
 
-RULES: dict[str, Rule] = {rule.code: rule for rule in [*_RULES, *_GATE_ONLY]}
+RULES: dict[str, Rule] = {rule.code: rule for rule in [*_QUARANTINE, *_GATE_ONLY]}
 """Every rule by code."""
