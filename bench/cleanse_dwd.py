@@ -129,7 +129,6 @@ def _count(db: str, table: str) -> int:
 def child_floor(db: str, batch_id: str) -> dict:
     """The floor: sqlite3 + pyarrow compute + numpy + executemany."""
     import datetime as dt
-    import importlib.util
     import re
 
     import numpy as np
@@ -137,12 +136,9 @@ def child_floor(db: str, batch_id: str) -> dict:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    # gongshu's vectorised check characters, loaded from their file alone (not through the gongshu
-    # package, whose imports the floor does not need)
-    spec = importlib.util.spec_from_file_location("checkdigits", ROOT / "gongshu" / "cleanse" / "checkdigits.py")
-    checkdigits = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(checkdigits)
-    id_card_valid, uscc_valid = checkdigits.id_card_valid, checkdigits.uscc_valid
+    # gongshu's vectorised check characters: gongshu.rules imports no other gongshu package, so the
+    # floor takes none of their imports
+    from gongshu.rules.checkdigits import id_card_valid, uscc_valid
 
     null = pa.scalar(None, pa.string())
     tokens = pa.array(NULL_TOKENS)
@@ -553,7 +549,9 @@ def child_agreement(folder: str) -> dict:
     import pyarrow.csv as pacsv
     from stdnum.cn import ric, uscc
 
-    from gongshu.cleanse.checkdigits import ID_SHAPE, USCC_SHAPE, id_card_valid, uscc_valid
+    from gongshu.rules.checkdigits import id_card_valid, uscc_valid
+    from gongshu.rules.patterns import ID_CARD as ID_SHAPE
+    from gongshu.rules.patterns import USCC as USCC_SHAPE
 
     table = pacsv.read_csv(
         Path(folder) / "enterprise_registry.csv",

@@ -2,7 +2,7 @@
 
 Setup (timed apart, not compared): N synthetic departments (seeded), each with a catalog file of 3
 small resources whose CSV sources hold realistic values (valid USCC and ID check characters made
-with gongshu.checkdigits, dates, amounts, enums, names) with a few planted faults (bad check
+with gongshu.rules.checkdigits, dates, amounts, enums, names) with a few planted faults (bad check
 characters, impossible dates, unknown enum values, missing required values: quarantined; repeated
 primary keys: merged; dates and amounts written otherwise: repaired), and varied share/open
 attributes (L1 无条件开放 resources are released to the portal, L2 有条件开放 to the restricted area,
@@ -86,14 +86,14 @@ SUBSIDY_ATTRS = [("有条件共享", "文件", "不予开放", "L3"), ("不予�
 
 
 def _uscc(rng: random.Random, county: str) -> str:
-    from gongshu.checkdigits import uscc_check_char
+    from gongshu.rules.checkdigits import uscc_check_char
 
     first = "91" + county + "".join(rng.choice(USCC_CHARS) for _ in range(9))
     return first + uscc_check_char(first)
 
 
 def _id_card(rng: random.Random, county: str) -> str:
-    from gongshu.checkdigits import id_card_check_char
+    from gongshu.rules.checkdigits import id_card_check_char
 
     born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(365 * 55))
     first = f"{county}{born:%Y%m%d}{rng.randrange(1000):03d}"
@@ -275,7 +275,7 @@ RESOURCES = {
 
 def make_inputs(folder: Path, departments: int, rows: int, seed: int) -> dict:
     """Catalog files under ``folder/catalogs``, their CSV sources under ``folder/data/<dept>/``."""
-    from gongshu.checkdigits import uscc_check_char
+    from gongshu.rules.checkdigits import uscc_check_char
 
     rng = random.Random(seed)
     faults = Faults(rng)

@@ -140,7 +140,7 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 
 def _uscc(n: int) -> str:
-    from gongshu.checkdigits import uscc_check_char
+    from gongshu.rules.checkdigits import uscc_check_char
 
     first = f"91331002M{n:08d}"
     return first + uscc_check_char(first)

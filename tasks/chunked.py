@@ -20,9 +20,9 @@ from prefect.cache_policies import NO_CACHE
 
 from gongshu.catalog.model import Resource
 from gongshu.cleanse.chunks import chunked
-from gongshu.cleanse.result import CleanedTable
 from gongshu.cleanse.stage import cleanse_resource
 from gongshu.cleanse.table import standardise_table
+from gongshu.rules.result import CleanedTable
 from gongshu.runs import Outcome
 from gongshu.settings import get_settings
 from gongshu.store.db import get_engine

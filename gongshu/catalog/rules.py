@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from ..checkdigits import USCC_PATTERN, uscc_check_char
+from ..rules.checkdigits import USCC_PATTERN, uscc_check_char
 from .issues import CatalogIssue, closest
 from .loader import LoadedCatalog, shown
 from .model import Department, HttpSource, Resource, SqlSource

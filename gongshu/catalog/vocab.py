@@ -8,7 +8,9 @@ L1–L4 sensitivity levels. Each mapping's value is the code used in resource co
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
+
+from ..rules.kinds import KINDS
 
 # 资源属性分类: 基础信息资源 (1xx), 主题信息资源 (2xx), 部门信息资源 (300).
 # The value is the 3-digit 前段码 (类 1 digit + 项 2 digits) of the resource code.
@@ -63,26 +65,12 @@ OpenType = Literal["无条件开放", "有条件开放", "不予开放"]
 Level = Literal["L1", "L2", "L3", "L4"]
 LEVEL_LABELS = {"L1": "不敏感数据", "L2": "低敏感数据", "L3": "较敏感数据", "L4": "敏感数据"}
 
-FieldKind = Literal[
-    "text", "integer", "decimal", "amount", "date", "datetime", "enum",
-    "uscc", "id_card", "phone", "region_code", "person_name", "address", "email",
-]  # fmt: skip
-FIELD_KIND_LABELS = {
-    "text": "字符型",
-    "integer": "整数型",
-    "decimal": "数值型",
-    "amount": "金额",
-    "date": "日期型",
-    "datetime": "日期时间型",
-    "enum": "枚举型",
-    "uscc": "统一社会信用代码",
-    "id_card": "公民身份号码",
-    "phone": "电话号码",
-    "region_code": "行政区划代码",
-    "person_name": "姓名",
-    "address": "地址",
-    "email": "电子邮箱",
-}
+# 数据类型: the kinds of field are records of gongshu.rules.kinds (label, standardiser, pattern);
+# the catalog accepts their names, in that order.
+if TYPE_CHECKING:
+    FieldKind = str
+else:
+    FieldKind = Literal[tuple(KINDS)]
 
 # Masking applied when a field is opened to the public (stage 5); `none` opens the value as it is.
 Mask = Literal["none", "name", "id_card", "phone", "landline", "address", "email", "bank_card", "drop", "hash"]

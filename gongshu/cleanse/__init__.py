@@ -1,6 +1,5 @@
-"""数据治理: standardisers per field kind (vectorised), quarantine and the clean gate."""
+"""数据治理: every field standardised by its kind (:mod:`gongshu.rules.kinds`), quarantine and the clean gate."""
 
-from .rules import RULES, Rule, advice_for
 from .table import standardise_column, standardise_table
 
-__all__ = ["RULES", "Rule", "advice_for", "standardise_column", "standardise_table"]
+__all__ = ["standardise_column", "standardise_table"]

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..catalog.model import Resource
 from ..quality import gate
+from ..rules.result import CleanedTable
 from ..store import dwd, ods
 from ..store import models as m
 from . import feedback_state, issues
-from .result import CleanedTable
 from .table import standardise_table
 
 STATUSES = ("loaded", "quarantined", "merged")

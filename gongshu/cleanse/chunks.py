@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..catalog.model import Resource
-from .result import FINDINGS_SCHEMA, CleanedTable
+from ..rules.result import FINDINGS_SCHEMA, CleanedTable
 from .table import standardise_table
 
 DEFAULT_CHUNK_ROWS = 200_000

@@ -37,33 +37,33 @@ from openpyxl.utils import get_column_letter
 
 from ..catalog.export._common import BEIJING, write_atomic
 from ..catalog.export.xlsx import BORDER, HEADER_ALIGN, HEADER_FILL, HEADER_FONT, TOP_ALIGN, WRAP_ALIGN, workbook_bytes
+from .feedback_layout import (
+    CELL_STYLES,
+    DETAIL_COLUMNS,
+    DETAIL_SHEET,
+    FIXED_COLUMNS,
+    FIXED_SHEET,
+    GATE_LABELS,
+    NOTES,
+    RESOURCE_HEADERS,
+    RULE_HEADERS,
+    SUMMARY_SHEET,
+    SUMMARY_WIDTHS,
+    TYPE_LABELS,
+    Column,
+)
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-SUMMARY_SHEET = "汇总"
-DETAIL_SHEET = "问题明细"
-FIXED_SHEET = "已整改"
 
 MAX_ROWS = 1_048_000
 """Problems listed on one sheet at most: Excel stops at 1,048,576 rows."""
 
-TYPE_LABELS = {"reject": "未入库", "warn": "提示"}
 STATUSES = ("open", "fixed")
-GATE_LABELS = {True: "通过", False: "未通过", None: "未运行"}
-TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 BOLD = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=14)
-
-NOTES = (
-    "隔离（未入库）：记录有错误，没有进入平台；改正之前，这些记录不会被共享，也不会向社会开放。",
-    "请在贵单位自己的业务系统中改正「问题明细」所列的记录。下次归集时平台自动复核，改正了的问题自动关闭，列入「已整改」。",
-    "提示：记录已经入库，但内容可能有误，请核实；确有错误的，也请在业务系统中改正。",
-    "行号：该记录在贵单位提供的数据中是第几条（不含表头，第一条记录为 1）。主键值可用于在业务系统中查找该记录。",
-    "原值：平台收到的原始内容，按文本照录。重复合并：主键相同的多条记录已合并为一条。",
-    "质量门禁：该资源本期数据是否达到平台规定的质量要求；“未运行”表示本期没有检查。",
-)
 
 
 @dataclass(frozen=True)
@@ -100,64 +100,6 @@ class ResourceSummary:
     gate_passed: bool | None
 
 
-@dataclass(frozen=True)
-class _Column:
-    header: str
-    width: int
-    kind: str = "text"
-    """A key of :data:`KINDS`: how the column's cells are styled and written."""
-
-
-KINDS = {
-    # kind: (number format, wrap); text is always written as a string ('@': Excel keeps it as typed)
-    "text": ("@", False),
-    "wrapped": ("@", True),
-    "number": ("General", False),
-    "time": (TIME_FORMAT, False),
-    "days": ("0.0", False),
-}
-
-
-DETAIL_COLUMNS = (
-    _Column("资源名称", 22),
-    _Column("行号", 9, "number"),
-    _Column("主键值", 24),
-    _Column("字段", 18),
-    _Column("原值", 24),
-    _Column("问题说明", 36, "wrapped"),
-    _Column("规则代码", 22),
-    _Column("修改建议", 40, "wrapped"),
-    _Column("类型", 9),
-    _Column("首次发现", 18, "time"),
-)
-
-FIXED_COLUMNS = (
-    _Column("资源名称", 22),
-    _Column("行号", 9, "number"),
-    _Column("主键值", 24),
-    _Column("字段", 18),
-    _Column("原值", 24),
-    _Column("规则代码", 22),
-    _Column("首次发现", 18, "time"),
-    _Column("整改时间", 18, "time"),
-    _Column("整改用时（天）", 16, "days"),
-)
-
-RESOURCE_HEADERS = (
-    "资源名称",
-    "本期接收记录数",
-    "入库",
-    "隔离（未入库）",
-    "重复合并",
-    "提示",
-    "未整改问题",
-    "本期已整改",
-    "质量门禁",
-)
-RULE_HEADERS = ("规则代码", "问题说明", "问题数")
-SUMMARY_WIDTHS = (34, 30, 10, 16, 10, 10, 12, 12, 10)
-
-
 def local_time(moment: dt.datetime) -> dt.datetime:
     """``moment`` in Beijing time, naive (Excel has no time zones); a naive ``moment`` is UTC."""
     if moment.tzinfo is None:
@@ -177,27 +119,27 @@ def _text(value: str) -> str:
 
 
 def _add_styles(wb: Workbook) -> None:
-    """One named style per kind of cell: openpyxl hashes every font, border and format set on a cell
+    """One named style per cell style: openpyxl hashes every font, border and format set on a cell
     to look it up, a style set by name is copied (50,000 problems: 31 s with the former, 21 s)."""
-    for kind, (number_format, wrap) in KINDS.items():
+    for style, (number_format, wrap) in CELL_STYLES.items():
         alignment = WRAP_ALIGN if wrap else TOP_ALIGN
         wb.add_named_style(
-            NamedStyle(f"gongshu {kind}", number_format=number_format, alignment=alignment, border=BORDER)
+            NamedStyle(f"gongshu {style}", number_format=number_format, alignment=alignment, border=BORDER)
         )
 
 
-def _cell(ws: WriteOnlyWorksheet, value: Any, kind: str, font: Font | None = None) -> WriteOnlyCell:
+def _cell(ws: WriteOnlyWorksheet, value: Any, style: str, font: Font | None = None) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws)
-    cell.style = f"gongshu {kind}"
+    cell.style = f"gongshu {style}"
     if font:
         cell.font = font
     if value is None:
         return cell
-    if kind in ("text", "wrapped"):
+    if style in ("text", "wrapped"):
         cell.value = _text(value)
         cell.data_type = "s"  # never a formula ('=1+1') or an error ('#N/A')
     else:
-        cell.value = local_time(value) if kind == "time" else value
+        cell.value = local_time(value) if style == "time" else value
     return cell
 
 
@@ -217,14 +159,14 @@ def _styled(ws: WriteOnlyWorksheet, text: str, font: Font) -> WriteOnlyCell:
     return cell
 
 
-def _list_sheet(ws: WriteOnlyWorksheet, columns: Sequence[_Column], rows: Iterable[Sequence[Any]], total: int) -> None:
+def _list_sheet(ws: WriteOnlyWorksheet, columns: Sequence[Column], rows: Iterable[Sequence[Any]], total: int) -> None:
     """A header row that stays in view and has filters, then the first MAX_ROWS of the ``total`` rows."""
     for idx, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(idx)].width = column.width
     ws.freeze_panes = "C2"  # the header, and the resource and row number while scrolling right
     ws.append(_header(ws, [c.header for c in columns]))
     for row in islice(rows, MAX_ROWS):
-        ws.append([_cell(ws, value, column.kind) for value, column in zip(row, columns, strict=True)])
+        ws.append([_cell(ws, value, column.style) for value, column in zip(row, columns, strict=True)])
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{min(total, MAX_ROWS) + 1}"
     if total > MAX_ROWS:
         ws.append([_styled(ws, f"另有 {total - MAX_ROWS:,} 个问题未列出（超出 Excel 行数上限）。", BOLD)])

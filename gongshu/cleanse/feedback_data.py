@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..catalog.model import Catalog
+from ..rules.advice import advice_for
+from ..rules.codes import RULES
 from ..store import models as m
 from . import feedback_state
 from .feedback import Problem, ResourceSummary, feedback_bytes
-from .rules import RULES, advice_for
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 

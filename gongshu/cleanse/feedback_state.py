@@ -17,6 +17,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -25,17 +26,21 @@ from .. import clock
 from ..catalog.export._common import write_aside
 from ..store import models as m
 
-_T = m.FeedbackState.__table__
+_T: sa.Table = m.FeedbackState.__table__  # type: ignore[assignment]
 
 
 def bump(session: Session, department: str) -> None:
     """In the caller's (cleansing) transaction: the department's issues moved on by one generation."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(_T)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(_T).values(department_key=department, issues_generation=1)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(_T)
+    stmt = stmt.values(department_key=department, issues_generation=1)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=[_T.c.department_key], set_={"issues_generation": _T.c.issues_generation + 1}
@@ -66,7 +71,7 @@ def install(session: Session, home: Path, department: str, period: str, path: Pa
         }
         older = sa.or_(_T.c.workbook_generation.is_(None), _T.c.workbook_generation <= at)
         update = _T.update().where(_T.c.department_key == department, older).values(**values)
-        if at and session.execute(update).rowcount != 1:
+        if at and cast(sa.CursorResult[Any], session.execute(update)).rowcount != 1:
             return False  # a workbook of a newer generation is in place
         os.replace(tmp, path)  # while the row is held: installs of one department take turns
         return True

@@ -12,7 +12,8 @@ opens issues but closes none: its records were not published.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -21,9 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..catalog.model import Resource
+from ..rules.result import REJECT, WARN, CleanedTable
 from ..store import models as m
 from ..store.ods import SOURCE_ROW
-from .result import REJECT, WARN, CleanedTable
 
 OPEN, FIXED = "open", "fixed"
 _SEEN = ("original", "source_row", "last_batch_id", "last_seen")
@@ -89,8 +90,8 @@ def found(raw: pa.Table, cleaned: CleanedTable, keys: pa.Array) -> Found:
     for name in set(fields):  # originals gathered column by column (a take per field, not per finding)
         at = np.flatnonzero(np.array(fields, dtype=object) == name)
         values = raw.column(name).take(pa.array(rows[at])).to_pylist()
-        for i, v in zip(at, values, strict=True):
-            originals[i] = v
+        for k, v in zip(at, values, strict=True):
+            originals[k] = v
     # a record listed twice in one batch: its last row speaks for it
     latest: dict[tuple[str, str, str], int] = {}
     key_list = keys.take(pa.array(rows)).to_pylist()
@@ -110,6 +111,116 @@ def found(raw: pa.Table, cleaned: CleanedTable, keys: pa.Array) -> Found:
     )
 
 
+_TABLE: sa.Table = m.QualityIssue.__table__  # type: ignore[assignment]
+_BY_ID: sa.BindParameter[Any] = sa.bindparam("_id")
+
+
+def _existing(session: Session, department: str, resource: str) -> dict[tuple[str, str, str], Any]:
+    """The resource's issues (id and status) by record key, field and code."""
+    table = _TABLE
+    return {
+        (r.record_key, r.field, r.code): r
+        for r in session.execute(
+            sa.select(table.c.id, table.c.record_key, table.c.field, table.c.code, table.c.status).where(
+                table.c.department_key == department, table.c.resource_key == resource
+            )
+        )
+    }
+
+
+@dataclass
+class _Seen:
+    """The problems of a batch sorted against the existing issues."""
+
+    new: list[dict[str, Any]] = field(default_factory=list)
+    refresh: list[dict[str, Any]] = field(default_factory=list)
+    reopen: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _sort(
+    problems: Found,
+    existing: dict[tuple[str, str, str], Any],
+    department: str,
+    resource: str,
+    batch_id: str,
+    seen_at: dt.datetime,
+) -> _Seen:
+    """Each problem as a new issue, a refreshed open one or a reopened fixed one."""
+    seen = _Seen()
+    for key, field_name, code, severity, original, row in zip(
+        problems.keys,
+        problems.fields,
+        problems.codes,
+        problems.severities,
+        problems.originals,
+        problems.source_rows,
+        strict=True,
+    ):
+        hit = existing.get((key, field_name, code))
+        values = {"original": original, "source_row": row, "last_batch_id": batch_id, "last_seen": seen_at}
+        if hit is None:
+            seen.new.append(
+                {
+                    "department_key": department,
+                    "resource_key": resource,
+                    "record_key": key,
+                    "field": field_name,
+                    "code": code,
+                    "severity": severity,
+                    "status": OPEN,
+                    "first_batch_id": batch_id,
+                    "first_seen": seen_at,
+                    **values,
+                }
+            )
+        elif hit.status == FIXED:
+            seen.reopen.append({"_id": hit.id, **_params(values)})
+        else:
+            seen.refresh.append({"_id": hit.id, **_params(values)})
+    return seen
+
+
+def _write_seen(session: Session, seen: _Seen) -> None:
+    table = _TABLE
+    if seen.new:
+        session.execute(sa.insert(m.QualityIssue), seen.new)
+    last: dict[str, sa.BindParameter[Any]] = {k: sa.bindparam(f"p_{k}") for k in _SEEN}
+    if seen.refresh:
+        session.execute(table.update().where(table.c.id == _BY_ID).values(last), seen.refresh)
+    if seen.reopen:
+        session.execute(
+            table.update()
+            .where(table.c.id == _BY_ID)
+            .values({**last, "status": OPEN, "fixed_at": None, "fixed_batch_id": None}),
+            seen.reopen,
+        )
+
+
+def _close(
+    session: Session,
+    existing: dict[tuple[str, str, str], Any],
+    problems: Found,
+    present: set[str],
+    full_snapshot: bool,
+    batch_id: str,
+    seen_at: dt.datetime,
+) -> int:
+    """Close the open issues the batch no longer has (of its records, or of all in a full snapshot)."""
+    table = _TABLE
+    current = problems.identities()
+    to_fix = [
+        {"_id": r.id}
+        for ident, r in existing.items()
+        if r.status == OPEN and ident not in current and (full_snapshot or ident[0] in present)
+    ]
+    if to_fix:
+        session.execute(
+            table.update().where(table.c.id == _BY_ID).values(status=FIXED, fixed_at=seen_at, fixed_batch_id=batch_id),
+            to_fix,
+        )
+    return len(to_fix)
+
+
 def sync(
     session: Session,
     department: str,
@@ -125,78 +236,16 @@ def sync(
 
     ``present``: the record keys the batch holds, or None when the batch may close nothing (it
     failed the gate). Running it twice for the same batch changes nothing."""
-    table = m.QualityIssue.__table__
-    existing = {
-        (r.record_key, r.field, r.code): r
-        for r in session.execute(
-            sa.select(table.c.id, table.c.record_key, table.c.field, table.c.code, table.c.status).where(
-                table.c.department_key == department, table.c.resource_key == resource
-            )
-        )
-    }
-    new, refresh, reopen = [], [], []
-    for key, field, code, severity, original, row in zip(
-        problems.keys,
-        problems.fields,
-        problems.codes,
-        problems.severities,
-        problems.originals,
-        problems.source_rows,
-        strict=True,
-    ):
-        hit = existing.get((key, field, code))
-        values = {"original": original, "source_row": row, "last_batch_id": batch_id, "last_seen": seen_at}
-        if hit is None:
-            new.append(
-                {
-                    "department_key": department,
-                    "resource_key": resource,
-                    "record_key": key,
-                    "field": field,
-                    "code": code,
-                    "severity": severity,
-                    "status": OPEN,
-                    "first_batch_id": batch_id,
-                    "first_seen": seen_at,
-                    **values,
-                }
-            )
-        elif hit.status == FIXED:
-            reopen.append({"_id": hit.id, **_params(values)})
-        else:
-            refresh.append({"_id": hit.id, **_params(values)})
-    if new:
-        session.execute(sa.insert(m.QualityIssue), new)
-    by_id = sa.bindparam("_id")
-    seen = {k: sa.bindparam(f"p_{k}") for k in _SEEN}
-    if refresh:
-        session.execute(table.update().where(table.c.id == by_id).values(seen), refresh)
-    if reopen:
-        session.execute(
-            table.update()
-            .where(table.c.id == by_id)
-            .values({**seen, "status": OPEN, "fixed_at": None, "fixed_batch_id": None}),
-            reopen,
-        )
+    table = _TABLE
+    existing = _existing(session, department, resource)
+    seen = _sort(problems, existing, department, resource, batch_id, seen_at)
+    _write_seen(session, seen)
     fixed = 0
     if present is not None:
-        current = problems.identities()
-        to_fix = [
-            {"_id": r.id}
-            for ident, r in existing.items()
-            if r.status == OPEN and ident not in current and (full_snapshot or ident[0] in present)
-        ]
-        if to_fix:
-            session.execute(
-                table.update()
-                .where(table.c.id == by_id)
-                .values(status=FIXED, fixed_at=seen_at, fixed_batch_id=batch_id),
-                to_fix,
-            )
-        fixed = len(to_fix)
+        fixed = _close(session, existing, problems, present, full_snapshot, batch_id, seen_at)
     still_open = session.scalar(
         sa.select(sa.func.count())
         .select_from(table)
         .where(table.c.department_key == department, table.c.resource_key == resource, table.c.status == OPEN)
     )
-    return IssueCounts(opened=len(new), reopened=len(reopen), fixed=fixed, still_open=still_open or 0)
+    return IssueCounts(opened=len(seen.new), reopened=len(seen.reopen), fixed=fixed, still_open=still_open or 0)

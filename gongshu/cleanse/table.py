@@ -1,59 +1,27 @@
 """Standardising a resource's records: every field by its kind, then what only the table knows.
 
-:func:`standardise_column` picks the standardiser of the field's kind and rejects mojibake in any
-kind (``TEXT_MOJIBAKE``). :func:`standardise_table` adds ``REQUIRED_MISSING`` for a required or
-primary-key field left empty (an empty cell, a null token; not a value rejected for another
-reason) and gathers every finding in long form, with the per-row rejected and warned masks the
-quarantine needs. Duplicate primary keys are the stage's to merge, after this.
+:func:`standardise_column` runs the standardiser of the field's kind (:mod:`gongshu.rules.kinds`),
+which rejects mojibake in any kind (``TEXT_MOJIBAKE``), once per distinct value where values
+repeat. :func:`standardise_table` adds ``REQUIRED_MISSING`` for a required or primary-key field
+left empty (an empty cell, a null token; not a value rejected for another reason) and gathers
+every finding in long form, with the per-row rejected and warned masks the quarantine needs.
+Duplicate primary keys are the stage's to merge, after this.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog.model import CatalogField, Resource
-from . import codes, dates, kinds, numbers, phone
-from .column import NULL_TOKEN
-from .result import FINDINGS_SCHEMA, REJECT, REPAIR, WARN, Cleaned, CleanedTable
-from .text import mojibake, string_array
+from ..rules.column import NONE, NULL_TOKEN
+from ..rules.kinds import standardise
+from ..rules.result import FINDINGS_SCHEMA, REJECT, REPAIR, WARN, Cleaned, CleanedTable
+from ..rules.text import string_array
 
 _SAMPLE = 4096
 _SEVERITIES = np.array([REJECT, WARN, REPAIR], dtype=object)  # by rank: the order of findings within a cell
-
-
-def _standardiser(field: CatalogField) -> Callable[[pa.Array], Cleaned]:
-    kind = field.kind
-    if kind in ("date", "datetime"):
-        return lambda values: dates.standardise(values, kind)
-    if kind in ("integer", "decimal", "amount"):
-        return lambda values: numbers.number(values, kind, field.unit)
-    if kind == "enum":
-        return lambda values: kinds.enum(values, field)
-    return {
-        "uscc": codes.uscc,
-        "id_card": codes.id_card,
-        "region_code": codes.region_code,
-        "phone": phone.phone,
-        "email": kinds.email,
-        "person_name": kinds.person_name,
-        "address": kinds.text,
-        "text": kinds.text,
-    }[kind]
-
-
-def _standardise(field: CatalogField, values: pa.Array) -> Cleaned:
-    cleaned = _standardiser(field)(values)
-    garbled = mojibake(values)
-    if garbled.any():
-        cleaned.rejected[garbled] = "TEXT_MOJIBAKE"
-        cleaned.repaired[garbled] = None
-        cleaned.warned[garbled] = None
-        cleaned.values = pc.if_else(pa.array(garbled), pa.scalar(None, pa.string()), cleaned.values)
-    return cleaned
 
 
 def _repetitive(values: pa.Array) -> bool:
@@ -71,8 +39,8 @@ def standardise_column(field: CatalogField, values: pa.Array | pa.ChunkedArray) 
     values = string_array(values)
     encoded = pc.dictionary_encode(values) if _repetitive(values) else None
     if encoded is None or len(encoded.dictionary) == 0:
-        return _standardise(field, values)
-    once = _standardise(field, encoded.dictionary)
+        return standardise(field, values)
+    once = standardise(field, encoded.dictionary)
     index = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
     null = ~pc.is_valid(encoded.indices).to_numpy(zero_copy_only=False)
 
@@ -102,7 +70,7 @@ def standardise_table(resource: Resource, table: pa.Table) -> CleanedTable:
     rows, fields, found, ranks = [], [], [], []
     for position, field in enumerate(resource.fields):
         cleaned = standardise_column(field, table.column(field.name))
-        flagged = [np.not_equal(per_row, None) for per_row in (cleaned.rejected, cleaned.warned, cleaned.repaired)]
+        flagged = [np.not_equal(per_row, NONE) for per_row in (cleaned.rejected, cleaned.warned, cleaned.repaired)]
         if field.required or field.name in resource.primary_key:
             empty = np.flatnonzero(~pc.is_valid(cleaned.values).to_numpy(zero_copy_only=False) & ~flagged[0])
             cleaned.rejected[empty] = "REQUIRED_MISSING"
@@ -114,12 +82,12 @@ def standardise_table(resource: Resource, table: pa.Table) -> CleanedTable:
         rejected |= flagged[0]
         warned |= flagged[1]
         per_rank = (cleaned.rejected, cleaned.warned, cleaned.repaired)
-        for rank, (per_row, where) in enumerate(zip(per_rank, flagged, strict=True)):
+        for level, (per_row, where) in enumerate(zip(per_rank, flagged, strict=True)):
             at = np.flatnonzero(where)
             rows.append(at)
             fields.append(np.full(len(at), position))
             found.append(per_row[at])
-            ranks.append(np.full(len(at), rank))
+            ranks.append(np.full(len(at), level))
 
     row, field_index, rank = np.concatenate(rows), np.concatenate(fields), np.concatenate(ranks)
     order = np.lexsort((rank, field_index, row))

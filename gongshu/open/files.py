@@ -25,6 +25,7 @@ import io
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -35,13 +36,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..catalog.model import Resource
-from ..catalog.vocab import FIELD_KIND_LABELS, Mask
+from ..catalog.vocab import Mask
+from ..rules.kinds import FIELD_KIND_LABELS, KINDS
 
 T = TypeVar("T")
 BOM = b"\xef\xbb\xbf"
 XLSX_MAX_ROWS = 200_000
 """Rows up to which a release also gets an XLSX file (see the module docstring)."""
-NUMERIC_KINDS = frozenset({"integer", "decimal", "amount"})
+NUMERIC_KINDS = frozenset(kind.name for kind in KINDS.values() if kind.stored in ("integer", "decimal"))
 DICTIONARY_HEADER = ("字段名", "中文名称", "类型", "单位", "脱敏方式", "说明")
 MASK_LABELS: dict[str, str] = {
     "none": "不脱敏",
@@ -81,6 +83,11 @@ def write_csv(path: Path, table: pa.Table) -> None:
     with path.open("wb") as f:
         f.write(BOM)
         pacsv.write_csv(table, f, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def _column_json(batch: pa.RecordBatch, names: list[str], numeric: set[str], k: int) -> tuple[pa.Array, str]:
+    """:func:`_json_values` of the batch's ``k``-th column."""
+    return _json_values(batch.column(k), names[k] in numeric)
 
 
 def _json_values(values: pa.Array, numeric: bool) -> tuple[pa.Array, str]:
@@ -124,7 +131,7 @@ def write_json(path: Path, table: pa.Table, numeric: Iterable[str] = ()) -> None
                 rows = pa.array([",\n{}"] * batch.num_rows, pa.string())
             else:
                 values = columns_in_threads(
-                    lambda k, b=batch: _json_values(b.column(k), table.column_names[k] in numeric), batch.num_columns
+                    partial(_column_json, batch, table.column_names, numeric), batch.num_columns
                 )
                 parts: list[pa.Array | str] = []
                 close = ""

@@ -27,6 +27,7 @@ import hmac
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 import pyarrow as pa
@@ -34,6 +35,7 @@ import pyarrow.compute as pc
 
 from ..catalog.model import CatalogField, Resource
 from ..catalog.vocab import LEVEL_LABELS, Mask, OpenType
+from ..rules.kinds import KINDS
 
 SALT_ENV = "GONGSHU_MASK_SALT"
 HASH_CHARS = 32
@@ -41,14 +43,9 @@ HASH_CHARS = 32
 TAIL = "****"
 """What replaces the street part of an address: fixed, so that its length tells nothing."""
 
-DEFAULT_MASKS: dict[str, Mask] = {
-    "person_name": "name",
-    "id_card": "id_card",
-    "phone": "phone",
-    "address": "address",
-    "email": "email",
-}
-"""The mask of a field that declares none, by kind; any other kind opens as it is."""
+DEFAULT_MASKS: dict[str, Mask] = {kind.name: cast("Mask", kind.mask) for kind in KINDS.values() if kind.mask}
+"""The mask of a field that declares none, by kind (:attr:`gongshu.rules.kinds.Kind.mask`); any
+other kind opens as it is."""
 
 # Characters of street-level addresses that occur in no county-level name: the region never holds
 # them. 镇乡村 (towns, villages) and 小社园 (小区, 社区, 园区) begin a few such names (镇海区, 乡宁县,

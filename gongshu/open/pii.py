@@ -13,7 +13,7 @@ are not personal data.
 
 Vectorised regexes over the whole column find the rows holding 11 digits in a row and settle those
 that are one number as a whole (a phone or ID column); only the others (free text) are read in
-Python, and all ID candidates are checked together (:func:`gongshu.cleanse.checkdigits.id_card_valid`).
+Python, and all ID candidates are checked together (:func:`gongshu.rules.checkdigits.id_card_valid`).
 1M unmasked IDs plus 1M unmasked mobile numbers scan in about 2 s, a masked frame in a fraction of
 that. Findings carry masked samples only.
 """
@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog.vocab import Mask
-from ..cleanse.checkdigits import id_card_valid
+from ..rules.checkdigits import id_card_valid
 from .masking import mask_value, to_arrow
 
 PiiKind = Literal["id_card", "mobile"]

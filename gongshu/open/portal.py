@@ -29,7 +29,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import Engine
 
 from ..catalog.export._common import BEIJING, resolve_generated_at, write_atomic
-from ..catalog.vocab import FIELD_KIND_LABELS, LEVEL_LABELS
+from ..catalog.vocab import LEVEL_LABELS
+from ..rules.kinds import FIELD_KIND_LABELS
 from .dcat import write_open_dcat
 from .layout import CHECKSUMS, CONDITIONAL, DICTIONARY, METADATA, UNCONDITIONAL, data_file, portal_dir
 from .published import (
@@ -104,7 +105,7 @@ def _env() -> Environment:
     return env
 
 
-def _fields(ds: Published) -> list[dict[str, str]]:
+def _fields(ds: Published) -> list[dict[str, Any]]:
     rows = []
     for name in ds.fields:
         f = ds.resource.field(name)
@@ -154,7 +155,7 @@ def _preview(ds: Published, portal: Path) -> dict[str, Any] | None:
         if not header:
             return None
         rows = list(islice(reader, PREVIEW_ROWS))
-    labels = [(ds.resource.field(h).label or h) if ds.resource.field(h) else h for h in header]
+    labels = [(fld.label or h) if (fld := ds.resource.field(h)) else h for h in header]
     return {"header": labels, "rows": rows}
 
 

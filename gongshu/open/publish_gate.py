@@ -1,7 +1,8 @@
 """The publish gate: the last look at a release, after masking and before any file is written.
 
 It goes through the one gate mechanism (:func:`gongshu.quality.gate.evaluate`), so its checks are
-``quality_result`` rows like every other gate's, with stable rule codes:
+``quality_result`` rows like every other gate's, with stable rule codes (records of
+:data:`gongshu.rules.codes.RULES`, which gives their severity):
 
   OPEN_L4      no released column is a field of level L4 (the field's own, else the resource's)
   PII_ID_CARD  no released column holds a valid, unmasked 18-character ID number
@@ -24,11 +25,11 @@ import pandas as pd
 
 from ..catalog.model import Resource
 from ..quality import gate
+from ..rules.codes import RULES
 from .files import columns_in_threads
 from .pii import Finding, PiiKind, scan_column
 
 GATE = "publish"
-RULES: dict[str, str] = {"OPEN_L4": "critical", "PII_ID_CARD": "critical", "PII_MOBILE": "critical"}
 KIND_RULES: dict[PiiKind, str] = {"id_card": "PII_ID_CARD", "mobile": "PII_MOBILE"}
 KIND_TEXT: dict[PiiKind, str] = {"id_card": "ID number", "mobile": "mobile number"}
 _LEVEL = "level"
@@ -83,6 +84,7 @@ def check_release(resource: Resource, frame: pd.DataFrame) -> PublishCheck:
     """Scan every column of the masked ``frame`` and judge it (see the module docstring)."""
     import great_expectations as gx
     from great_expectations import expectations as gxe
+    from great_expectations.expectations.metadata_types import FailureSeverity
 
     columns = [str(c) for c in frame.columns]
     levels = [level_of(resource, c) for c in columns]
@@ -92,7 +94,7 @@ def check_release(resource: Resource, frame: pd.DataFrame) -> PublishCheck:
         name=f"{resource.id}.{GATE}.fields",
         expectations=[
             gxe.ExpectColumnValuesToNotBeInSet(
-                column=_LEVEL, value_set=["L4"], severity="critical", meta=_meta("OPEN_L4")
+                column=_LEVEL, value_set=["L4"], severity=FailureSeverity(RULES["OPEN_L4"].gate), meta=_meta("OPEN_L4")
             )
         ],
     )
@@ -111,7 +113,7 @@ def check_release(resource: Resource, frame: pd.DataFrame) -> PublishCheck:
             name=f"{resource.id}.{GATE}.{kind}",
             expectations=[
                 gxe.ExpectColumnMaxToBeBetween(
-                    column=c, min_value=0, max_value=0, severity="critical", meta=_meta(rule, c)
+                    column=c, min_value=0, max_value=0, severity=FailureSeverity(RULES[rule].gate), meta=_meta(rule, c)
                 )
                 for c in columns
             ],

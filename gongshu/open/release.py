@@ -20,7 +20,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ..catalog.model import Resource
-from ..catalog.vocab import FIELD_KIND_LABELS, LEVEL_LABELS
+from ..catalog.vocab import LEVEL_LABELS
+from ..rules.kinds import FIELD_KIND_LABELS
 from ..store import models as m
 from . import files, layout
 from .masking import Masked, mask_frame

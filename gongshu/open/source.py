@@ -17,13 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..catalog.model import Resource
+from ..rules.kinds import KINDS
 from ..store import models as m
 from ..store.dwd import LOADED_AT, dwd_table_name
 from ..store.ods import SOURCE_ROW
 
 _SLICE = 100_000
-_TEXT_KINDS = {"integer", "decimal", "amount", "date", "datetime"}
-"""Kinds whose DWD column is typed; every other kind is stored as text already."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def read_text(conn: Connection, table: str, resource: Resource) -> pa.Table:
     quote = conn.dialect.identifier_preparer.quote
     names = [f.name for f in resource.fields]
     columns = ", ".join(
-        f"CAST({quote(f.name)} AS TEXT) AS {quote(f.name)}" if f.kind in _TEXT_KINDS else quote(f.name)
+        f"CAST({quote(f.name)} AS TEXT) AS {quote(f.name)}" if KINDS[f.kind].stored != "text" else quote(f.name)
         for f in resource.fields
     )
     order = [quote(k) for k in resource.primary_key] or [quote(LOADED_AT), quote(SOURCE_ROW)]

@@ -5,18 +5,8 @@ Importing this package is cheap: ``great_expectations`` is imported only by the 
 
 import os
 
-from .suites import (
-    PATTERNS,
-    RULES,
-    SuiteError,
-    SuiteFile,
-    build_suite,
-    load_suite,
-    suite_document,
-    suite_name,
-    suite_path,
-    write_suites,
-)
+from .generate import build_suite, suite_document, suite_name
+from .suites import SuiteError, SuiteFile, load_suite, suite_path, write_suites
 
 # The platform runs on a network without internet and tells no third party it exists: Great
 # Expectations' usage statistics (sent by the GX 1.x releases that have them, unless this is false)
@@ -24,8 +14,6 @@ from .suites import (
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
 __all__ = [
-    "PATTERNS",
-    "RULES",
     "SuiteError",
     "SuiteFile",
     "build_suite",

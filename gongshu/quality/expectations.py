@@ -3,7 +3,7 @@
 Built-in expectations can check a code's form (a regex) but not its check character, and GX's own
 per-value Python would take tens of seconds per million rows. These are ``ColumnMapExpectation``s on
 custom column map metrics whose pandas implementation hands the column to
-:mod:`gongshu.cleanse.checkdigits` as one Arrow array (zero-copy for pandas' Arrow-backed strings):
+:mod:`gongshu.rules.checkdigits` as one Arrow array (zero-copy for pandas' Arrow-backed strings):
 ~0.3 s per million codes, measured through GX.
 
 GX knows an expectation type only once its class has been imported. A suite naming
@@ -28,8 +28,8 @@ from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
 
-from ..cleanse.checkdigits import id_card_valid, uscc_valid
-from ..cleanse.codes import PILOT_CODES, birth_date_valid
+from ..rules.checkdigits import id_card_valid, uscc_valid
+from ..rules.identifiers import PILOT_CODES, birth_date_valid
 
 _PILOT_CODES = pa.array(sorted(PILOT_CODES))
 _LIBRARY_METADATA = {"maturity": "production", "tags": ["gongshu"], "contributors": ["gongshu"]}
@@ -83,7 +83,7 @@ class ExpectColumnValuesToBeValidUscc(ColumnMapExpectation):
     """统一社会信用代码: 18 characters of the GB 32100 alphabet whose check character is right.
 
     ``allow_pilot_codes`` (default true) also accepts the legal pilot codes of
-    :data:`gongshu.cleanse.codes.PILOT_CODES`, whose check character does not compute (the cleansing
+    :data:`gongshu.rules.identifiers.PILOT_CODES`, whose check character does not compute (the cleansing
     stage keeps their rows with a ``USCC_PILOT`` warning); set it false to flag them.
     """
 

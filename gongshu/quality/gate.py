@@ -182,7 +182,7 @@ def evaluate_scoped(gate: str, suite: ExpectationSuite, frames: Mapping[str, pd.
     """
     import great_expectations as gx
 
-    from .suites import scope_of
+    from .generate import scope_of
 
     parts: dict[str, list[Any]] = {}
     for expectation in suite.expectations:

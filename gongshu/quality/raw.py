@@ -27,10 +27,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog.model import Resource
+from ..rules.codes import RULES
 from ..store.ods import SOURCE_ROW
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
+    from great_expectations.expectations.metadata_types import FailureSeverity
 
 UNDECODABLE = "_undecodable"
 NUL_BYTE = "_nul_byte"
@@ -45,6 +47,13 @@ def _meta(rule: str, field: str | None = None) -> dict:
     return {"gongshu": {"generated": True, "rule": rule, "field": field}}
 
 
+def _severity(rule: str, twin: bool = False) -> FailureSeverity:
+    """The rule's gate severity (:data:`gongshu.rules.codes.RULES`); ``twin``: its warning twin."""
+    from great_expectations.expectations.metadata_types import FailureSeverity
+
+    return FailureSeverity.WARNING if twin else FailureSeverity(RULES[rule].gate)
+
+
 def header_suite(department: str, resource: Resource) -> ExpectationSuite:
     import great_expectations as gx
     from great_expectations import expectations as gxe
@@ -54,10 +63,13 @@ def header_suite(department: str, resource: Resource) -> ExpectationSuite:
         name=f"{department}.{resource.id}.raw.header",
         expectations=[
             gxe.ExpectTableColumnsToMatchSet(
-                column_set=columns, exact_match=False, severity="critical", meta=_meta("COLUMNS_MISSING")
+                column_set=columns,
+                exact_match=False,
+                severity=_severity("COLUMNS_MISSING"),
+                meta=_meta("COLUMNS_MISSING"),
             ),
             gxe.ExpectTableColumnsToMatchSet(
-                column_set=columns, exact_match=True, severity="warning", meta=_meta("COLUMNS_EXTRA")
+                column_set=columns, exact_match=True, severity=_severity("COLUMNS_EXTRA"), meta=_meta("COLUMNS_EXTRA")
             ),
         ],
     )
@@ -75,7 +87,7 @@ def rows_suite(department: str, resource: Resource, incremental: bool = False) -
             gxe.ExpectTableRowCountToBeBetween(
                 min_value=0 if incremental else q.min_rows,
                 max_value=q.max_rows,
-                severity="critical",
+                severity=_severity("ROW_COUNT"),
                 meta=_meta("ROW_COUNT"),
             ),
             # a few mangled rows are quarantined by cleansing; more than the catalog tolerates stop the batch
@@ -83,17 +95,23 @@ def rows_suite(department: str, resource: Resource, incremental: bool = False) -
                 column=UNDECODABLE,
                 value_set=[False],
                 mostly=1 - q.max_invalid_ratio,
-                severity="critical",
+                severity=_severity("TEXT_UNDECODABLE"),
                 meta=_meta("TEXT_UNDECODABLE"),
             ),
             gxe.ExpectColumnValuesToBeInSet(
-                column=UNDECODABLE, value_set=[False], severity="warning", meta=_meta("TEXT_UNDECODABLE")
+                column=UNDECODABLE,
+                value_set=[False],
+                severity=_severity("TEXT_UNDECODABLE", twin=True),
+                meta=_meta("TEXT_UNDECODABLE"),
             ),
             gxe.ExpectColumnValuesToBeInSet(
-                column=NUL_BYTE, value_set=[False], severity="critical", meta=_meta("TEXT_NUL_BYTE")
+                column=NUL_BYTE, value_set=[False], severity=_severity("TEXT_NUL_BYTE"), meta=_meta("TEXT_NUL_BYTE")
             ),
             gxe.ExpectColumnValuesToBeInSet(
-                column=TOO_LARGE, value_set=[False], severity="critical", meta=_meta("VALUE_TOO_LARGE")
+                column=TOO_LARGE,
+                value_set=[False],
+                severity=_severity("VALUE_TOO_LARGE"),
+                meta=_meta("VALUE_TOO_LARGE"),
             ),
         ],
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..catalog.model import Resource
+from ..rules.kinds import KINDS
 from .models import UTCDateTime
 from .ods import BATCH_ID, SAFE_LITERAL, SOURCE_ROW
 
@@ -26,9 +28,9 @@ LOADED_AT = "_loaded_at"
 SYSTEM_COLUMNS = (BATCH_ID, SOURCE_ROW, LOADED_AT)
 _SLICE = 100_000
 _TYPES = {
+    # a kind's dwd column type (gongshu.rules.kinds.Kind.stored): anything else is text
     "integer": sa.BigInteger,
     "decimal": sa.Numeric,
-    "amount": sa.Numeric,
     "date": sa.Date,
     "datetime": sa.DateTime,
 }
@@ -44,7 +46,9 @@ def dwd_table(department: str, resource: Resource) -> sa.Table:
         dwd_table_name(department, resource.id),
         sa.MetaData(),
         *(
-            sa.Column(f.name, _TYPES.get(f.kind, sa.Text)(), primary_key=f.name in pk, nullable=f.name not in pk)
+            sa.Column(
+                f.name, _TYPES.get(KINDS[f.kind].stored, sa.Text)(), primary_key=f.name in pk, nullable=f.name not in pk
+            )
             for f in resource.fields
         ),
         sa.Column(BATCH_ID, sa.String(40), nullable=False),
@@ -81,37 +85,74 @@ def upsert(
         conflict = f" ON CONFLICT ({', '.join(quote(c) for c in pk)}) DO UPDATE SET {updates}"
     dialect = conn.dialect.name
     if dialect == "sqlite":
-        # batch id and time are the same on every row: literals in the statement, so that each row
-        # binds only its own values; rows become Python values a slice at a time (flat memory)
-        stamp = loaded_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        if not SAFE_LITERAL.fullmatch(batch_id):
-            raise ValueError(f"unexpected batch id {batch_id!r}")
-        params = ", ".join("?" * len(fields))
-        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({params}, '{batch_id}', ?, '{stamp}'){conflict}"
-        cursor = conn.connection.driver_connection.cursor()
-        for start in range(0, rows.num_rows, _SLICE):
-            part = rows.slice(start, _SLICE)
-            values = [part.column(c).to_pylist() for c in (*fields, SOURCE_ROW)]
-            cursor.executemany(sql, zip(*values, strict=True))
-        return rows.num_rows
+        return _sqlite_load(conn, table.name, rows, fields, names, conflict, batch_id, loaded_at)
     if dialect == "postgresql":
-        n = rows.num_rows
-        full = pa.table(
-            {
-                **{f: rows.column(f) for f in fields},
-                BATCH_ID: pa.array([batch_id] * n, pa.string()),
-                SOURCE_ROW: rows.column(SOURCE_ROW),
-                LOADED_AT: pa.array([loaded_at.isoformat()] * n, pa.string()),
-            }
-        )
-        buf = io.BytesIO()
-        pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-        staging = quote(f"_stage_{table.name}")
-        cursor = conn.connection.driver_connection.cursor()
-        cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {quote(table.name)}) ON COMMIT DROP")
-        with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(buf.getvalue())
-        cursor.execute(f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} FROM {staging}{conflict}")
-        cursor.execute(f"DROP TABLE {staging}")
-        return n
+        return _postgres_load(conn, table.name, rows, fields, names, conflict, batch_id, loaded_at)
     raise NotImplementedError(f"DWD loads support SQLite and PostgreSQL, not {dialect}")
+
+
+def _cursor(conn: Connection) -> Any:
+    """A cursor of the DBAPI connection under ``conn`` (in its transaction)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a connection checked out of the pool has its DBAPI connection
+    return driver.cursor()
+
+
+def _sqlite_load(
+    conn: Connection,
+    name: str,
+    rows: pa.Table,
+    fields: list[str],
+    names: str,
+    conflict: str,
+    batch_id: str,
+    loaded_at: dt.datetime,
+) -> int:
+    """``executemany`` of the rows, a slice at a time."""
+    quote = conn.dialect.identifier_preparer.quote
+    # batch id and time are the same on every row: literals in the statement, so that each row
+    # binds only its own values; rows become Python values a slice at a time (flat memory)
+    stamp = loaded_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if not SAFE_LITERAL.fullmatch(batch_id):
+        raise ValueError(f"unexpected batch id {batch_id!r}")
+    params = ", ".join("?" * len(fields))
+    sql = f"INSERT INTO {quote(name)} ({names}) VALUES ({params}, '{batch_id}', ?, '{stamp}'){conflict}"
+    cursor = _cursor(conn)
+    for start in range(0, rows.num_rows, _SLICE):
+        part = rows.slice(start, _SLICE)
+        values = [part.column(c).to_pylist() for c in (*fields, SOURCE_ROW)]
+        cursor.executemany(sql, zip(*values, strict=True))
+    return rows.num_rows
+
+
+def _postgres_load(
+    conn: Connection,
+    name: str,
+    rows: pa.Table,
+    fields: list[str],
+    names: str,
+    conflict: str,
+    batch_id: str,
+    loaded_at: dt.datetime,
+) -> int:
+    """``COPY`` of the rows as CSV into a staging table, then one ``INSERT … SELECT``."""
+    quote = conn.dialect.identifier_preparer.quote
+    n = rows.num_rows
+    full = pa.table(
+        {
+            **{f: rows.column(f) for f in fields},
+            BATCH_ID: pa.array([batch_id] * n, pa.string()),
+            SOURCE_ROW: rows.column(SOURCE_ROW),
+            LOADED_AT: pa.array([loaded_at.isoformat()] * n, pa.string()),
+        }
+    )
+    buf = io.BytesIO()
+    pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    staging = quote(f"_stage_{name}")
+    cursor = _cursor(conn)
+    cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {quote(name)}) ON COMMIT DROP")
+    with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT csv)") as copy:
+        copy.write(buf.getvalue())
+    cursor.execute(f"INSERT INTO {quote(name)} ({names}) SELECT {names} FROM {staging}{conflict}")
+    cursor.execute(f"DROP TABLE {staging}")
+    return n

@@ -14,7 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from gongshu.catalog import Catalog, resource_completeness
 from gongshu.catalog.compiled import CompiledCatalog, CompiledResource
 from gongshu.catalog.export import catalog_document, export_dcat, export_json, export_xlsx
-from gongshu.checkdigits import uscc_check_char
+from gongshu.rules.checkdigits import uscc_check_char
 
 GENERATED_AT = dt.datetime(2024, 5, 6, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 DEPT_USCC = "11331000MB1234567" + uscc_check_char("11331000MB1234567")

@@ -18,8 +18,8 @@ from stdnum.cn import ric, uscc
 
 from gongshu.catalog import load_catalog
 from gongshu.cleanse import standardise_table
-from gongshu.cleanse.codes import PILOT_CODES
 from gongshu.collect import open_source
+from gongshu.rules.identifiers import PILOT_CODES
 from gongshu.store.ods import SOURCE_ROW
 
 REPO = Path(__file__).resolve().parents[2]

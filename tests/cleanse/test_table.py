@@ -8,7 +8,7 @@ import pytest
 
 from gongshu.catalog.model import CatalogField, Resource
 from gongshu.cleanse import standardise_column, standardise_table
-from gongshu.cleanse.result import FINDINGS_SCHEMA
+from gongshu.rules.result import FINDINGS_SCHEMA
 
 F = CatalogField
 

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from gongshu.catalog import Catalog
-from gongshu.checkdigits import uscc_check_char
-from gongshu.cleanse.codes import PILOT_CODES
 from gongshu.quality import gate
 from gongshu.quality.docs import DocsError, build_data_docs, results_dir, save_results
-from gongshu.quality.suites import build_suite
+from gongshu.quality.generate import build_suite
+from gongshu.rules.checkdigits import uscc_check_char
+from gongshu.rules.identifiers import PILOT_CODES
 
 PILOT = min(PILOT_CODES)  # a legal code whose GB 32100 check character does not compute
 

@@ -9,10 +9,10 @@ import great_expectations as gx
 import pandas as pd
 import pytest
 
-from gongshu.checkdigits import id_card_check_char, uscc_check_char
-from gongshu.cleanse.codes import PILOT_CODES
 from gongshu.quality import gate
 from gongshu.quality.expectations import ExpectColumnValuesToBeValidIdCard, ExpectColumnValuesToBeValidUscc
+from gongshu.rules.checkdigits import id_card_check_char, uscc_check_char
+from gongshu.rules.identifiers import PILOT_CODES
 
 
 def uscc(n: int) -> str:

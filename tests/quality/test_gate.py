@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from gongshu.catalog import Catalog
-from gongshu.checkdigits import uscc_check_char
 from gongshu.quality import gate
-from gongshu.quality.suites import build_suite
+from gongshu.quality.generate import build_suite
+from gongshu.rules.checkdigits import uscc_check_char
 
 
 def uscc(n: int) -> str:

@@ -95,7 +95,7 @@ def test_a_suite_built_from_the_catalog_in_a_fresh_process_keeps_its_custom_expe
         """
         import json, sys
         from gongshu.catalog import Catalog
-        from gongshu.quality.suites import build_suite, suite_document
+        from gongshu.quality.generate import build_suite, suite_document
         catalog = Catalog.model_validate(json.loads(sys.argv[1]))
         document = suite_document("scjgj", catalog.resources[0])
         print(len(build_suite("scjgj", catalog.resources[0]).expectations), len(document["expectations"]))

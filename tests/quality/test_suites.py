@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 from gongshu.catalog import Catalog
-from gongshu.checkdigits import id_card_check_char, uscc_check_char
-from gongshu.cleanse.codes import PILOT_CODES
 from gongshu.quality import gate
-from gongshu.quality.suites import SuiteError, build_suite, load_suite, suite_path, write_suites
+from gongshu.quality.generate import build_suite
+from gongshu.quality.suites import SuiteError, load_suite, suite_path, write_suites
+from gongshu.rules.checkdigits import id_card_check_char, uscc_check_char
+from gongshu.rules.identifiers import PILOT_CODES
 
 PILOT = min(PILOT_CODES)  # a legal code whose GB 32100 check character does not compute
 

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ...rules.kinds import FIELD_KIND_LABELS
 from ..compiled import CompiledCatalog, CompiledResource
 from ..model import CatalogField
-from ..vocab import FIELD_KIND_LABELS, LEVEL_LABELS
+from ..vocab import LEVEL_LABELS
 from ._common import (
     category_class,
     category_code,

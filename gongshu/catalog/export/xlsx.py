@@ -23,8 +23,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from ...rules.kinds import FIELD_KIND_LABELS
 from ..compiled import CompiledCatalog
-from ..vocab import FIELD_KIND_LABELS, LEVEL_LABELS
+from ..vocab import LEVEL_LABELS
 from ._common import category_class, ordered, resolve_generated_at, write_atomic
 
 TITLE = "台州市公共数据资源目录清单"

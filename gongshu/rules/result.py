@@ -1,6 +1,6 @@
 """What standardising gives back: per column (:class:`Cleaned`) and per table (:class:`CleanedTable`).
 
-Every finding carries a stable rule code (``gongshu.cleanse.rules.RULES``) and one of three
+Every finding carries a stable rule code (``gongshu.rules.codes.RULES``) and one of three
 severities:
 
   ``reject``  the value is wrong and the row is quarantined (``USCC_CHECKSUM``, ``DATE_INVALID``, ...);

@@ -3,7 +3,7 @@
   enum         the catalog's ``values`` as written; a spelling listed in ``aliases``, or a value
                written with other widths, spaces or case (``ＢＬＵＥ``, ``有限责任公司(自然人独资)``) is
                mapped to its value, ``ENUM_ALIAS``; anything else is rejected, ``ENUM_INVALID``.
-  email        trimmed, lower-case, the form of ``PATTERNS["email"]``, else ``EMAIL_INVALID``.
+  email        trimmed, lower-case, the form of ``gongshu.rules.patterns.EMAIL``, else ``EMAIL_INVALID``.
   person_name  tidied text; a name with digits in it is rejected, ``NAME_INVALID``.
   address      tidied text.
   text         tidied text.
@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..catalog.model import CatalogField
-from ..quality.suites import PATTERNS
+from . import patterns
 from .column import codes, mask, per_distinct, prepare
 from .result import Cleaned
+
+if TYPE_CHECKING:
+    from ..catalog.model import CatalogField
 
 _SPACES = re.compile(r"\s+")
 
@@ -68,7 +71,7 @@ def email(values: pa.Array | pa.ChunkedArray) -> Cleaned:
     prepared = prepare(values, code_like=True)
     text = pc.utf8_lower(prepared.values)
     rejected = codes(len(text))
-    rejected[mask(pc.is_valid(text)) & ~mask(pc.match_substring_regex(text, PATTERNS["email"]))] = "EMAIL_INVALID"
+    rejected[mask(pc.is_valid(text)) & ~mask(pc.match_substring_regex(text, patterns.EMAIL))] = "EMAIL_INVALID"
     return prepared.cleaned(text, rejected=rejected)
 
 

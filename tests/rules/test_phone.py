@@ -8,8 +8,8 @@ import re
 import pyarrow as pa
 import pytest
 
-from gongshu.cleanse.phone import phone
-from gongshu.quality.suites import PATTERNS
+from gongshu.rules.patterns import PHONE
+from gongshu.rules.phone import phone
 
 CASES = [
     # written, standardised, rejected, repaired
@@ -60,4 +60,4 @@ def test_each_written_form():
 
 @pytest.mark.parametrize("value", [c[1] for c in CASES if c[1]])
 def test_output_is_what_the_clean_gate_expects(value):
-    assert re.fullmatch(PATTERNS["phone"], value)
+    assert re.fullmatch(PHONE, value)

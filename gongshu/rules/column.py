@@ -1,6 +1,6 @@
 """What every standardiser does around its own rule: tidy the text first (:func:`prepare`), decide
 per distinct value where that is cheaper than per row (:func:`per_distinct`), and give back one
-:class:`~gongshu.cleanse.result.Cleaned` with the same precedence everywhere (:meth:`Prepared.cleaned`).
+:class:`~gongshu.rules.result.Cleaned` with the same precedence everywhere (:meth:`Prepared.cleaned`).
 
 Precedence per cell: a rejection empties the value and drops any repair (the department must fix
 the value itself); otherwise the standardiser's own repair (PHONE_FORMAT, AMOUNT_UNIT, ...) wins over
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +20,9 @@ import pyarrow.compute as pc
 
 from .result import Cleaned
 from .text import normalise, null_tokens
+
+NONE: Any = None
+"""None for numpy's element-wise comparisons of code arrays (its type stubs take no None)."""
 
 FULLWIDTH = "FULLWIDTH"
 NULL_TOKEN = "NULL_TOKEN"
@@ -58,9 +62,9 @@ class Prepared:
         repaired = codes(n) if repaired is None else repaired.copy()
         warned = codes(n) if warned is None else warned
         wide = np.flatnonzero(self.fullwidth)
-        repaired[wide[np.equal(repaired[wide], None)]] = FULLWIDTH
+        repaired[wide[np.equal(repaired[wide], NONE)]] = FULLWIDTH
         repaired[self.null_token] = NULL_TOKEN
-        bad = np.not_equal(rejected, None)
+        bad = np.not_equal(rejected, NONE)
         if bad.any():
             repaired[bad] = None
             warned = warned.copy()
@@ -70,7 +74,7 @@ class Prepared:
 
 
 def prepare(values: pa.Array | pa.ChunkedArray, *, code_like: bool, collapse: bool = False) -> Prepared:
-    """Tidy a raw column (see :func:`gongshu.cleanse.text.normalise`) and read empty cells and null
+    """Tidy a raw column (see :func:`gongshu.rules.text.normalise`) and read empty cells and null
     tokens as None."""
     text, fullwidth = normalise(values, code_like=code_like, collapse=collapse)
     token = null_tokens(text)
@@ -92,9 +96,9 @@ def per_distinct(
     far fewer distinct dates, amounts or enumeration spellings. With ``rows`` (boolean), only those
     rows are decided (the others answer None): the values a vectorised fast path did not settle."""
     if rows is not None:
-        answers = per_distinct(pc.filter(values, pa.array(rows)), decide, width)
+        settled = per_distinct(pc.filter(values, pa.array(rows)), decide, width)
         out = [codes(len(values)) for _ in range(width)]
-        for column, part in zip(out, answers, strict=True):
+        for column, part in zip(out, settled, strict=True):
             column[rows] = part
         return out
     encoded = pc.dictionary_encode(values)

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pytest
 from stdnum.cn import ric, uscc
 
-from gongshu.cleanse.codes import PILOT_CODES, id_card, region_code
-from gongshu.cleanse.codes import uscc as standardise_uscc
+from gongshu.rules.identifiers import PILOT_CODES, id_card, region_code
+from gongshu.rules.identifiers import uscc as standardise_uscc
 
 TODAY = dt.date(2026, 11, 25)
 

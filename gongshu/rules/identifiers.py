@@ -21,7 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .checkdigits import ID_CHECK, ID_SHAPE, ID_WEIGHTS, USCC_SHAPE, id_card_valid, uscc_valid
+from . import patterns
+from .checkdigits import ID_CHECK, ID_WEIGHTS, id_card_valid, uscc_valid
 from .column import codes, mask, prepare, replace_rows
 from .dates import calendar_day
 from .result import Cleaned
@@ -57,7 +58,7 @@ def uscc(values: pa.Array | pa.ChunkedArray) -> Cleaned:
     n = len(text)
     rejected, warned = codes(n), codes(n)
     present = mask(pc.is_valid(text))
-    shaped = mask(pc.match_substring_regex(text, USCC_SHAPE))
+    shaped = mask(pc.match_substring_regex(text, patterns.USCC))
     rejected[present & ~shaped] = "USCC_FORMAT"
     wrong = shaped & ~uscc_valid(text)
     pilot = wrong & mask(pc.is_in(text, pa.array(sorted(PILOT_CODES))))
@@ -75,7 +76,7 @@ def id_card(values: pa.Array | pa.ChunkedArray, today: dt.date | None = None) ->
     n = len(text)
     rejected, warned = codes(n), codes(n)
     present = mask(pc.is_valid(text))
-    long = mask(pc.match_substring_regex(text, ID_SHAPE))
+    long = mask(pc.match_substring_regex(text, patterns.ID_CARD))
     short = mask(pc.match_substring_regex(text, r"^[0-9]{15}$"))
     rejected[present & ~long & ~short] = "ID_CARD_FORMAT"
 
@@ -105,7 +106,7 @@ def region_code(values: pa.Array | pa.ChunkedArray) -> Cleaned:
     prepared = prepare(values, code_like=True)
     text = prepared.values
     present = mask(pc.is_valid(text))
-    six = mask(pc.match_substring_regex(text, r"^[0-9]{6}$"))
+    six = mask(pc.match_substring_regex(text, patterns.REGION_CODE))
     province = mask(pc.is_in(pc.utf8_slice_codeunits(text, 0, 2), pa.array(sorted(PROVINCES))))
     rejected = codes(len(text))
     rejected[present & ~(six & province)] = "REGION_INVALID"

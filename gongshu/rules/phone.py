@@ -1,4 +1,4 @@
-"""Telephone numbers in the canonical forms of ``gongshu.quality.suites.PATTERNS["phone"]``: mobile
+"""Telephone numbers in the canonical forms of ``gongshu.rules.patterns.PHONE``: mobile
 ``13812345678``, landline ``0576-88123456`` (optionally ``-ext``), service ``400-800-1234``.
 
 Values already canonical (nearly all) are settled by one vectorised regex; each distinct other
@@ -19,11 +19,11 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..quality.suites import PATTERNS
+from . import patterns
 from .column import mask, per_distinct, prepare, replace_rows
 from .result import Cleaned
 
-CANONICAL = PATTERNS["phone"]
+CANONICAL = patterns.PHONE
 _CANONICAL = re.compile(CANONICAL)
 _SEPARATORS = re.compile(r"[\s\-()]+")
 _MOBILE = re.compile(r"1[3-9]\d{9}")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from gongshu.cleanse.column import prepare
-from gongshu.cleanse.text import NULL_TOKENS, mojibake, normalise
+from gongshu.rules.column import prepare
+from gongshu.rules.text import NULL_TOKENS, mojibake, normalise
 
 TEXT_CASES = [
     # written, tidied text, FULLWIDTH reported

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from gongshu.catalog.model import CatalogField
-from gongshu.cleanse.kinds import email, enum, person_name, text
+from gongshu.rules.textkinds import email, enum, person_name, text
 
 STATUS = CatalogField(
     name="status",

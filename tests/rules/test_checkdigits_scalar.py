@@ -1,6 +1,6 @@
 """Check characters against the published test vectors (domain notes §3.2)."""
 
-from gongshu.checkdigits import id_card_check_char, uscc_check_char, uscc_is_valid
+from gongshu.rules.checkdigits import id_card_check_char, uscc_check_char, uscc_is_valid
 
 
 def test_uscc_vectors():

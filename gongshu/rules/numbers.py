@@ -69,7 +69,7 @@ def amount_in(text: str, unit: str | None) -> tuple[str | None, bool]:
     read), and whether a unit, currency word or separator had to be taken off."""
     match = _AMOUNT.fullmatch(text)
     parsed = _parse(match["number"]) if match else None
-    if parsed is None or "e" in match["number"].lower():
+    if match is None or parsed is None or "e" in match["number"].lower():
         return None, False
     number, separated = parsed
     written = match["unit"]

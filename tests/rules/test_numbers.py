@@ -8,7 +8,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from gongshu.cleanse.numbers import number
+from gongshu.rules.numbers import number
 
 CASES = [
     # kind, unit, written, standardised, rejected, repaired

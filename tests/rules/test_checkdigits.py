@@ -12,8 +12,10 @@ import pyarrow as pa
 from stdnum.cn import ric, uscc
 
 from gongshu.catalog import load_catalog
-from gongshu.cleanse.checkdigits import ID_SHAPE, USCC_ALPHABET, USCC_SHAPE, id_card_valid, uscc_valid
 from gongshu.collect import open_source
+from gongshu.rules.checkdigits import USCC_ALPHABET, id_card_valid, uscc_valid
+from gongshu.rules.patterns import ID_CARD as ID_SHAPE
+from gongshu.rules.patterns import USCC as USCC_SHAPE
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 
 from gongshu.catalog import load_catalog
-from gongshu.cleanse.dates import standardise
 from gongshu.collect import open_source
+from gongshu.rules.dates import standardise
 
 REPO = Path(__file__).resolve().parents[2]
 
