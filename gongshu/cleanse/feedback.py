@@ -21,7 +21,6 @@ many were left out. Times are shown in Beijing time; naive datetimes are taken a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,8 +34,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, NamedStyle
 from openpyxl.utils import get_column_letter
 
-from ..catalog.export._common import BEIJING, write_atomic
 from ..catalog.export.xlsx import BORDER, HEADER_ALIGN, HEADER_FILL, HEADER_FONT, TOP_ALIGN, WRAP_ALIGN, workbook_bytes
+from ..clock import SHANGHAI, local_time, period_label
+from ..files import write_atomic
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -156,19 +156,6 @@ RESOURCE_HEADERS = (
 )
 RULE_HEADERS = ("规则代码", "问题说明", "问题数")
 SUMMARY_WIDTHS = (34, 30, 10, 16, 10, 10, 12, 12, 10)
-
-
-def local_time(moment: dt.datetime) -> dt.datetime:
-    """``moment`` in Beijing time, naive (Excel has no time zones); a naive ``moment`` is UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(BEIJING).replace(tzinfo=None)
-
-
-def period_label(period: str) -> str:
-    """A month ``2026-11`` as ``2026年11月``; any other period as given."""
-    month = re.fullmatch(r"(\d{4})-(\d{1,2})", period)
-    return f"{month[1]}年{int(month[2])}月" if month else period
 
 
 def _text(value: str) -> str:
@@ -407,4 +394,4 @@ def feedback_bytes(
     wb.properties.lastModifiedBy = "gongshu"
     wb.properties.title = title
     wb.properties.created = wb.properties.modified = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return workbook_bytes(wb, moment.astimezone(BEIJING))
+    return workbook_bytes(wb, moment.astimezone(SHANGHAI))

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..catalog.model import Resource
+from .db import driver_connection
 from .models import UTCDateTime
 from .ods import BATCH_ID, SAFE_LITERAL, SOURCE_ROW
+
+if TYPE_CHECKING:  # the store sits below the catalog: it takes a resource, never imports the package
+    from ..catalog.model import Resource
 
 LOADED_AT = "_loaded_at"
 SYSTEM_COLUMNS = (BATCH_ID, SOURCE_ROW, LOADED_AT)
@@ -81,37 +85,67 @@ def upsert(
         conflict = f" ON CONFLICT ({', '.join(quote(c) for c in pk)}) DO UPDATE SET {updates}"
     dialect = conn.dialect.name
     if dialect == "sqlite":
-        # batch id and time are the same on every row: literals in the statement, so that each row
-        # binds only its own values; rows become Python values a slice at a time (flat memory)
-        stamp = loaded_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        if not SAFE_LITERAL.fullmatch(batch_id):
-            raise ValueError(f"unexpected batch id {batch_id!r}")
-        params = ", ".join("?" * len(fields))
-        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({params}, '{batch_id}', ?, '{stamp}'){conflict}"
-        cursor = conn.connection.driver_connection.cursor()
-        for start in range(0, rows.num_rows, _SLICE):
-            part = rows.slice(start, _SLICE)
-            values = [part.column(c).to_pylist() for c in (*fields, SOURCE_ROW)]
-            cursor.executemany(sql, zip(*values, strict=True))
-        return rows.num_rows
+        return _insert_sqlite(conn, table, rows, fields, names, conflict, batch_id, loaded_at)
     if dialect == "postgresql":
-        n = rows.num_rows
-        full = pa.table(
-            {
-                **{f: rows.column(f) for f in fields},
-                BATCH_ID: pa.array([batch_id] * n, pa.string()),
-                SOURCE_ROW: rows.column(SOURCE_ROW),
-                LOADED_AT: pa.array([loaded_at.isoformat()] * n, pa.string()),
-            }
-        )
-        buf = io.BytesIO()
-        pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-        staging = quote(f"_stage_{table.name}")
-        cursor = conn.connection.driver_connection.cursor()
-        cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {quote(table.name)}) ON COMMIT DROP")
-        with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(buf.getvalue())
-        cursor.execute(f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} FROM {staging}{conflict}")
-        cursor.execute(f"DROP TABLE {staging}")
-        return n
+        return _copy_postgres(conn, table, rows, fields, names, conflict, batch_id, loaded_at)
     raise NotImplementedError(f"DWD loads support SQLite and PostgreSQL, not {dialect}")
+
+
+def _insert_sqlite(
+    conn: Connection,
+    table: sa.Table,
+    rows: pa.Table,
+    fields: list[str],
+    names: str,
+    conflict: str,
+    batch_id: str,
+    loaded_at: dt.datetime,
+) -> int:
+    """``INSERT … ON CONFLICT`` through the driver's ``executemany``, a slice of rows at a time."""
+    quote = conn.dialect.identifier_preparer.quote
+    # batch id and time are the same on every row: literals in the statement, so that each row
+    # binds only its own values; rows become Python values a slice at a time (flat memory)
+    stamp = loaded_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if not SAFE_LITERAL.fullmatch(batch_id):
+        raise ValueError(f"unexpected batch id {batch_id!r}")
+    params = ", ".join("?" * len(fields))
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({params}, '{batch_id}', ?, '{stamp}'){conflict}"
+    cursor = driver_connection(conn).cursor()
+    for start in range(0, rows.num_rows, _SLICE):
+        part = rows.slice(start, _SLICE)
+        values = [part.column(c).to_pylist() for c in (*fields, SOURCE_ROW)]
+        cursor.executemany(sql, zip(*values, strict=True))
+    return rows.num_rows
+
+
+def _copy_postgres(
+    conn: Connection,
+    table: sa.Table,
+    rows: pa.Table,
+    fields: list[str],
+    names: str,
+    conflict: str,
+    batch_id: str,
+    loaded_at: dt.datetime,
+) -> int:
+    """``COPY`` into a temporary table, then one ``INSERT … SELECT … ON CONFLICT``."""
+    quote = conn.dialect.identifier_preparer.quote
+    n = rows.num_rows
+    full = pa.table(
+        {
+            **{f: rows.column(f) for f in fields},
+            BATCH_ID: pa.array([batch_id] * n, pa.string()),
+            SOURCE_ROW: rows.column(SOURCE_ROW),
+            LOADED_AT: pa.array([loaded_at.isoformat()] * n, pa.string()),
+        }
+    )
+    buf = io.BytesIO()
+    pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    staging = quote(f"_stage_{table.name}")
+    cursor = driver_connection(conn).cursor()
+    cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {quote(table.name)}) ON COMMIT DROP")
+    with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT csv)") as copy:
+        copy.write(buf.getvalue())
+    cursor.execute(f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} FROM {staging}{conflict}")
+    cursor.execute(f"DROP TABLE {staging}")
+    return n
