@@ -353,6 +353,19 @@ def _issue_from_pydantic(loaded: LoadedCatalog, err: dict[str, Any]) -> CatalogI
         )
     if kind == "union_tag_not_found":
         return loaded.issue("CATALOG_MISSING_KEY", "missing required key 'kind' in source", loc)
+    id_issue = _id_issue(loaded, err, key)
+    if id_issue is not None:
+        return id_issue
+    if kind == "too_short" and key in ("resources", "fields"):
+        return loaded.issue("CATALOG_EMPTY_LIST", f"'{key}' must list at least one entry", loc)
+    where = f"'{'.'.join(str(s) for s in doc_loc)}'" if doc_loc else "the document"
+    got = shown(repr(value) if isinstance(value, str) else value)
+    return loaded.issue("CATALOG_INVALID_VALUE", f"{where}: {err['msg']} (got {got})", loc)
+
+
+def _id_issue(loaded: LoadedCatalog, err: dict[str, Any], key: str) -> CatalogIssue | None:
+    """The issue of an id (or name) that cannot become part of table names and URLs, if ``err`` is one."""
+    kind, value, loc = err["type"], err.get("input"), tuple(err["loc"])
     if kind == "string_pattern_mismatch" and key in ("id", "name"):
         return loaded.issue(
             "CATALOG_INVALID_ID",
@@ -367,11 +380,7 @@ def _issue_from_pydantic(loaded: LoadedCatalog, err: dict[str, Any]) -> CatalogI
             f"'{shown(value)}' is too long for an id: at most {limit} characters (it becomes part of table names)",
             loc,
         )
-    if kind == "too_short" and key in ("resources", "fields"):
-        return loaded.issue("CATALOG_EMPTY_LIST", f"'{key}' must list at least one entry", loc)
-    where = f"'{'.'.join(str(s) for s in doc_loc)}'" if doc_loc else "the document"
-    got = shown(repr(value) if isinstance(value, str) else value)
-    return loaded.issue("CATALOG_INVALID_VALUE", f"{where}: {err['msg']} (got {got})", loc)
+    return None
 
 
 def _without_tags(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
