@@ -395,8 +395,9 @@ def child_core(catalogs: str, period: str) -> dict:
     from gongshu.catalog import discover, validate_files
     from gongshu.catalog.registry import registered
     from gongshu.catalog.stage import compile_catalog, write_exports
-    from gongshu.cleanse.feedback_data import current_period, write_department_feedback
+    from gongshu.cleanse.feedback_data import write_department_feedback
     from gongshu.cleanse.stage import cleanse_resource
+    from gongshu.clock import current_period
     from gongshu.collect.stage import collect_resource
     from gongshu.open.masking import release_decision
     from gongshu.open.portal import build_portal

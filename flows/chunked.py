@@ -23,8 +23,8 @@ from prefect_dask import DaskTaskRunner
 
 from gongshu import clock
 from gongshu.cleanse.chunks import DEFAULT_CHUNK_ROWS
-from gongshu.cleanse.feedback_data import current_period
 from gongshu.cleanse.stage import STAGE
+from gongshu.clock import current_period
 from gongshu.runs import RunReport, new_run_id
 from gongshu.settings import get_settings
 from tasks.chunked import cleanse_one_chunked

@@ -9,8 +9,8 @@ from prefect import flow
 
 from gongshu import clock
 from gongshu.catalog.compiled import CompiledCatalog
-from gongshu.cleanse.feedback_data import current_period
 from gongshu.cleanse.stage import STAGE
+from gongshu.clock import current_period
 from gongshu.runs import RunReport, new_run_id
 from tasks.cleanse import cleanse_one, feedback_behind, publish_cleanse_artifacts, write_feedback_one
 from tasks.runlog import log_outcomes

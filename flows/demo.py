@@ -14,10 +14,10 @@ from pathlib import Path
 import typer
 
 from gongshu.catalog.registry import registered
+from gongshu.clock import SHANGHAI
 from gongshu.runs import RunReport
 from gongshu.settings import get_settings
 from gongshu.share.demo import API, KEYS_FILE, DemoRequest, ShareDemo, seed_share_demo, write_keys_file
-from gongshu.share.workflow import SHANGHAI
 from gongshu.store.db import session_scope
 
 from .summary import display_width, pad

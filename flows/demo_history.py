@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, cast
 import sqlalchemy as sa
 
 from gongshu import clock
+from gongshu.clock import SHANGHAI, WorkCalendar
 from gongshu.runs import RunReport, new_run_id
 from gongshu.scorecard import store as scorecards
 from gongshu.scorecard.config import load_config
-from gongshu.scorecard.workdays import SHANGHAI, WorkCalendar
 from gongshu.settings import Settings
 from gongshu.share.keys import DEPARTMENT, Principal, create_key, revoke_key
 from gongshu.share.workflow import PENDING, Denied, Invalid, apply, decide
@@ -115,6 +115,11 @@ def past_periods(count: int = 3, now: dt.datetime | None = None) -> list[str]:
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
         out.append(f"{year:04d}-{month:02d}")
     return out[::-1]
+
+
+def _afternoon(deadline: dt.datetime) -> dt.datetime:
+    """16:00 (15:59:59) of a deadline's day, in UTC: eight hours before that day's end."""
+    return dt.datetime.combine(clock.local_day(deadline), dt.time(15, 59, 59), tzinfo=SHANGHAI).astimezone(dt.UTC)
 
 
 def moment(period: str, nth: int, at: dt.time, calendar: WorkCalendar) -> dt.datetime:
@@ -296,10 +301,10 @@ def _requests(
                 answer = play.answer(step)
                 if request.status == PENDING and answer != IGNORED:
                     if answer == ON_TIME:
-                        when = calendar.add_working_days(now, 2) - dt.timedelta(hours=8)  # 16:00 that day
+                        when = _afternoon(calendar.add_working_days(now, 2))
                     else:
                         assert request.due_at is not None  # a pending request has its due date
-                        when = calendar.add_working_days(request.due_at, 2) - dt.timedelta(hours=8)
+                        when = _afternoon(calendar.add_working_days(request.due_at, 2))
                     decide(session, keys[play.provider], request.id, True, now=when)
             except (Denied, Invalid) as exc:  # the catalog changed under the play: say so, play the rest
                 out.append(f"{play.provider} ← {play.consumer}: not played ({exc})")

@@ -32,7 +32,7 @@ def check_stages(stages: list[str] | None) -> list[str]:
 def check_period(period: str | None) -> str:
     """The assessment period (YYYY-MM); default: the previous month (Asia/Shanghai)."""
     if period is None:
-        today = clock.now().astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+        today = clock.local_day(clock.now())
         last = today.replace(day=1) - dt.timedelta(days=1)
         return f"{last:%Y-%m}"
     if not PERIOD.match(period):

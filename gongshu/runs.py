@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from . import clock
+from .files import write_atomic
 from .store import models as m
 
 Status = Literal["completed", "failed", "skipped"]
@@ -168,8 +169,6 @@ class RunReport:
     def write(self, path: Path) -> Path:
         """Written aside, synced, then renamed over ``path``: a full disk raises OSError and leaves the
         previous report as it was."""
-        from .catalog.export._common import write_atomic
-
         return write_atomic(path, (json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
     def save(self, reports_dir: Path) -> None:

@@ -9,7 +9,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from gongshu.cleanse.feedback import period_label
+from gongshu.clock import period_label
 from gongshu.scorecard.charts import score
 from gongshu.scorecard.compute import compute_scorecard
 from gongshu.scorecard.config import ScorecardConfig

@@ -9,9 +9,9 @@ from prefect.cache_policies import NO_CACHE
 
 from gongshu import clock
 from gongshu.catalog.model import Resource
+from gongshu.clock import SHANGHAI
 from gongshu.runs import Outcome
 from gongshu.share.stage import STAGE, overdue_requests, share_resource
-from gongshu.share.workflow import SHANGHAI
 from gongshu.store.db import get_engine, session_scope
 
 from .each import each_alone

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from gongshu import clock
-from gongshu.scorecard.workdays import SHANGHAI
+from gongshu.clock import SHANGHAI
 from gongshu.settings import get_settings
 
 from .params import fail

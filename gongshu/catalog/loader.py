@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from . import yamlpos
 from .issues import CatalogIssue, closest
@@ -266,10 +267,10 @@ def locate(tree: Any, loc: tuple[str | int, ...], at_key: bool = False) -> Spot:
         else:
             continue
         trail.append(step)
-        if len(trail) == 2 and trail[0] == "resources" and isinstance(node, dict):
+        if len(trail) == 2 and trail[0] == "resources" and isinstance(trail[1], int) and isinstance(node, dict):
             rid = node.get("id")
             resource = rid if isinstance(rid, str) else f"#{trail[1] + 1}"
-        if len(trail) == 4 and trail[2] == "fields" and isinstance(node, dict):
+        if len(trail) == 4 and trail[2] == "fields" and isinstance(trail[3], int) and isinstance(node, dict):
             fname = node.get("name")
             field_name = fname if isinstance(fname, str) else f"#{trail[3] + 1}"
     return Spot(position=pos, key=".".join(parts), resource=resource, field=field_name)
@@ -311,7 +312,7 @@ def model_at(loc: tuple[str | int, ...], root: type[BaseModel] = Catalog) -> Any
     return _unwrap(tp)
 
 
-def _issue_from_pydantic(loaded: LoadedCatalog, err: dict[str, Any]) -> CatalogIssue:
+def _issue_from_pydantic(loaded: LoadedCatalog, err: ErrorDetails) -> CatalogIssue:
     loc = tuple(err["loc"])
     kind = err["type"]
     value = err.get("input")
@@ -353,6 +354,19 @@ def _issue_from_pydantic(loaded: LoadedCatalog, err: dict[str, Any]) -> CatalogI
         )
     if kind == "union_tag_not_found":
         return loaded.issue("CATALOG_MISSING_KEY", "missing required key 'kind' in source", loc)
+    id_issue = _id_issue(loaded, err, key)
+    if id_issue is not None:
+        return id_issue
+    if kind == "too_short" and key in ("resources", "fields"):
+        return loaded.issue("CATALOG_EMPTY_LIST", f"'{key}' must list at least one entry", loc)
+    where = f"'{'.'.join(str(s) for s in doc_loc)}'" if doc_loc else "the document"
+    got = shown(repr(value) if isinstance(value, str) else value)
+    return loaded.issue("CATALOG_INVALID_VALUE", f"{where}: {err['msg']} (got {got})", loc)
+
+
+def _id_issue(loaded: LoadedCatalog, err: ErrorDetails, key: str) -> CatalogIssue | None:
+    """The issue of an id (or name) that cannot become part of table names and URLs, if ``err`` is one."""
+    kind, value, loc = err["type"], err.get("input"), tuple(err["loc"])
     if kind == "string_pattern_mismatch" and key in ("id", "name"):
         return loaded.issue(
             "CATALOG_INVALID_ID",
@@ -367,11 +381,7 @@ def _issue_from_pydantic(loaded: LoadedCatalog, err: dict[str, Any]) -> CatalogI
             f"'{shown(value)}' is too long for an id: at most {limit} characters (it becomes part of table names)",
             loc,
         )
-    if kind == "too_short" and key in ("resources", "fields"):
-        return loaded.issue("CATALOG_EMPTY_LIST", f"'{key}' must list at least one entry", loc)
-    where = f"'{'.'.join(str(s) for s in doc_loc)}'" if doc_loc else "the document"
-    got = shown(repr(value) if isinstance(value, str) else value)
-    return loaded.issue("CATALOG_INVALID_VALUE", f"{where}: {err['msg']} (got {got})", loc)
+    return None
 
 
 def _without_tags(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
@@ -379,6 +389,6 @@ def _without_tags(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return tuple(s for i, s in enumerate(loc) if not (i and loc[i - 1] == "source" and isinstance(s, str)))
 
 
-def _literal_values(err: dict[str, Any], ctx_key: str = "expected") -> list[str]:
+def _literal_values(err: ErrorDetails, ctx_key: str = "expected") -> list[str]:
     text = str(err.get("ctx", {}).get(ctx_key, ""))
     return re.findall(r"'([^']*)'", text)

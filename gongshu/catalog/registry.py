@@ -8,6 +8,7 @@ reused, so a code stays the same across runs, file reorderings and edits of othe
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,52 +44,20 @@ def register(session: Session, loaded: LoadedCatalog, run_id: str | None = None)
         select(m.Department).where(m.Department.key == dept_spec.id).options(selectinload(m.Department.resources))
     )
     latest = _latest_version(session, dept.id) if dept is not None else None
-    if latest is not None and latest.content_hash == digest and _unchanged(dept, catalog, str(loaded.path)):
-        # the daily case: nothing changed, so nothing is written
-        codes = {r.key: r.code for r in dept.resources}
-        return CompiledCatalog(
-            catalog=catalog,
-            path=loaded.path,
-            version=latest.version,
-            content_hash=digest,
-            compiled_at=now,
-            resources=tuple(
+    if dept is not None and latest is not None and latest.content_hash == digest:
+        if _unchanged(dept, catalog, str(loaded.path)):
+            # the daily case: nothing changed, so nothing is written
+            codes = {r.key: r.code for r in dept.resources}
+            resources = tuple(
                 CompiledResource(resource=r, code=codes[r.id], completeness=resource_completeness(dept_spec, r))
                 for r in catalog.resources
-            ),
-            diff=diff(latest.snapshot, snap),
-        )
-    if dept is None:
-        dept = m.Department(key=dept_spec.id, name=dept_spec.name)
-        session.add(dept)
-        session.flush()
-    dept.name = dept_spec.name
-    dept.uscc = dept_spec.uscc
-    dept.catalog_file = str(loaded.path)
-    dept.active = True
-
-    existing = {r.key: r for r in dept.resources}
-    next_seq = max((r.seq for r in existing.values()), default=0) + 1
-    compiled: list[CompiledResource] = []
-    for res in sorted(catalog.resources, key=lambda r: r.id):
-        row = existing.get(res.id)
-        if row is None:
-            row = m.Resource(department_id=dept.id, key=res.id, seq=next_seq, first_seen_at=now)
-            next_seq += 1
-            session.add(row)
-        completeness = resource_completeness(dept_spec, res)
-        _fill_resource(row, res, dept_spec.id, completeness.to_dict())
-        row.retired_at = None
-        _sync_fields(session, row, res)
-        compiled.append(CompiledResource(resource=res, code=row.code, completeness=completeness))
-    for key, row in existing.items():
-        if catalog.resource(key) is None and row.active:
-            row.active = False
-            row.retired_at = now
-
+            )
+            return CompiledCatalog(
+                catalog, loaded.path, latest.version, digest, now, resources, diff(latest.snapshot, snap)
+            )
+    dept = _upsert_department(session, dept, catalog, loaded.path)
+    compiled = _upsert_resources(session, dept, catalog, now)
     changes = diff(latest.snapshot if latest else None, snap)
-    order = {r.id: i for i, r in enumerate(catalog.resources)}
-    compiled.sort(key=lambda c: order[c.resource.id])
     result = CompiledCatalog(
         catalog=catalog,
         path=loaded.path,
@@ -116,6 +85,47 @@ def register(session: Session, loaded: LoadedCatalog, run_id: str | None = None)
         result = CompiledCatalog(**{**result.__dict__, "version": version, "new_version": True})
     session.flush()
     return result
+
+
+def _upsert_department(session: Session, dept: m.Department | None, catalog: Catalog, path: Path) -> m.Department:
+    """The department's row (added when new), filled from the catalog and active."""
+    if dept is None:
+        dept = m.Department(key=catalog.department.id, name=catalog.department.name)
+        session.add(dept)
+        session.flush()
+    dept.name = catalog.department.name
+    dept.uscc = catalog.department.uscc
+    dept.catalog_file = str(path)
+    dept.active = True
+    return dept
+
+
+def _upsert_resources(
+    session: Session, dept: m.Department, catalog: Catalog, now: dt.datetime
+) -> list[CompiledResource]:
+    """Every resource of the catalog registered (a new one numbered in id order) with its fields; a
+    registered resource the catalog dropped retired. The compiled resources in catalog order."""
+    existing = {r.key: r for r in dept.resources}
+    next_seq = max((r.seq for r in existing.values()), default=0) + 1
+    compiled: list[CompiledResource] = []
+    for res in sorted(catalog.resources, key=lambda r: r.id):
+        row = existing.get(res.id)
+        if row is None:
+            row = m.Resource(department_id=dept.id, key=res.id, seq=next_seq, first_seen_at=now)
+            next_seq += 1
+            session.add(row)
+        completeness = resource_completeness(catalog.department, res)
+        _fill_resource(row, res, catalog.department.id, completeness.to_dict())
+        row.retired_at = None
+        _sync_fields(session, row, res)
+        compiled.append(CompiledResource(resource=res, code=row.code, completeness=completeness))
+    for key, row in existing.items():
+        if catalog.resource(key) is None and row.active:
+            row.active = False
+            row.retired_at = now
+    order = {r.id: i for i, r in enumerate(catalog.resources)}
+    compiled.sort(key=lambda c: order[c.resource.id])
+    return compiled
 
 
 def _latest_version(session: Session, department_id: int) -> m.CatalogVersion | None:

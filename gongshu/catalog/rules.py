@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError
 from ..rules.checkdigits import USCC_PATTERN, uscc_check_char
 from .issues import CatalogIssue, closest
 from .loader import LoadedCatalog, shown
-from .model import Department, HttpSource, Resource, SqlSource
+from .model import CatalogField, Department, HttpSource, Resource, SqlSource
 from .paths import resolve_source_path, sqlite_file
 
 Loc = tuple[str | int, ...]
@@ -82,9 +82,9 @@ def check_catalogs(loaded: Iterable[LoadedCatalog]) -> list[CatalogIssue]:
     """Rules across files: department ids are unique, related resources exist."""
     found: list[CatalogIssue] = []
     owner: dict[str, LoadedCatalog] = {}
-    valid = [item for item in loaded if item.catalog is not None]
-    for item in valid:
-        did = item.catalog.department.id  # type: ignore[union-attr]
+    valid = [(item, item.catalog) for item in loaded if item.catalog is not None]
+    for item, cat in valid:
+        did = cat.department.id
         if did in owner:
             found.append(
                 item.issue(
@@ -96,16 +96,11 @@ def check_catalogs(loaded: Iterable[LoadedCatalog]) -> list[CatalogIssue]:
             )
         else:
             owner[did] = item
-    known = {
-        f"{item.catalog.department.id}.{res.id}"
-        for item in valid
-        for res in item.catalog.resources  # type: ignore[union-attr]
-    }
-    for item in valid:
-        cat = item.catalog
-        for i, res in enumerate(cat.resources):  # type: ignore[union-attr]
+    known = {f"{cat.department.id}.{res.id}" for _, cat in valid for res in cat.resources}
+    for item, cat in valid:
+        for i, res in enumerate(cat.resources):
             for j, ref in enumerate(res.related):
-                full = ref if "." in ref else f"{cat.department.id}.{ref}"  # type: ignore[union-attr]
+                full = ref if "." in ref else f"{cat.department.id}.{ref}"
                 if full not in known:
                     found.append(
                         item.issue(
@@ -120,8 +115,28 @@ def check_catalogs(loaded: Iterable[LoadedCatalog]) -> list[CatalogIssue]:
 
 
 def _resource(loaded: LoadedCatalog, res: Resource, loc: Loc) -> list[CatalogIssue]:
+    """A resource's rules, in the order they are reported: its fields, its primary key, its opening
+    and sharing policies, its quality bounds, then its source."""
+    found = _fields(loaded, res, loc)
+    found += _primary_key(loaded, res, loc)
+    found += _policies(loaded, res, loc)
+    q = res.quality
+    if q.max_rows is not None and q.max_rows < q.min_rows:
+        found.append(
+            loaded.issue(
+                "CATALOG_QUALITY",
+                f"quality.max_rows ({q.max_rows}) is below min_rows ({q.min_rows})",
+                loc + ("quality",),
+            )
+        )
+    if res.source is not None:
+        found += _source(loaded, res, loc + ("source",))
+    return found
+
+
+def _fields(loaded: LoadedCatalog, res: Resource, loc: Loc) -> list[CatalogIssue]:
+    """Names and source columns used twice, then each field's own rules, field by field."""
     found: list[CatalogIssue] = []
-    names = [f.name for f in res.fields]
     seen: dict[str, int] = {}
     columns: dict[str, str] = {}
     for j, fld in enumerate(res.fields):
@@ -144,41 +159,55 @@ def _resource(loaded: LoadedCatalog, res: Resource, loc: Loc) -> list[CatalogIss
                 )
             )
         columns.setdefault(fld.column, fld.name)
-        if fld.kind == "enum" and not fld.values:
-            found.append(loaded.issue("CATALOG_ENUM_VALUES", "an enum field needs 'values' (the allowed values)", floc))
-        if fld.kind != "enum" and (fld.values or fld.aliases):
-            key = "values" if fld.values else "aliases"
+        found += _field(loaded, fld, floc)
+    return found
+
+
+def _field(loaded: LoadedCatalog, fld: CatalogField, floc: Loc) -> list[CatalogIssue]:
+    """One field's rules: an enum's values and aliases, an amount's unit."""
+    found: list[CatalogIssue] = []
+    if fld.kind == "enum" and not fld.values:
+        found.append(loaded.issue("CATALOG_ENUM_VALUES", "an enum field needs 'values' (the allowed values)", floc))
+    if fld.kind != "enum" and (fld.values or fld.aliases):
+        key = "values" if fld.values else "aliases"
+        found.append(
+            loaded.issue(
+                "CATALOG_ENUM_VALUES",
+                f"'{key}' applies to enum fields only (kind is '{fld.kind}')",
+                floc + (key,),
+            )
+        )
+    for canonical in (fld.aliases or {}) if fld.kind == "enum" else {}:
+        if canonical not in (fld.values or []):
             found.append(
                 loaded.issue(
                     "CATALOG_ENUM_VALUES",
-                    f"'{key}' applies to enum fields only (kind is '{fld.kind}')",
-                    floc + (key,),
+                    f"alias target '{canonical}' is not one of the field's values",
+                    floc + ("aliases", canonical),
+                    allowed=tuple(fld.values or ()),
+                    suggestion=closest(canonical, fld.values or ()),
                 )
             )
-        for canonical in (fld.aliases or {}) if fld.kind == "enum" else {}:
-            if canonical not in (fld.values or []):
-                found.append(
-                    loaded.issue(
-                        "CATALOG_ENUM_VALUES",
-                        f"alias target '{canonical}' is not one of the field's values",
-                        floc + ("aliases", canonical),
-                        allowed=tuple(fld.values or ()),
-                        suggestion=closest(canonical, fld.values or ()),
-                    )
-                )
-        if fld.kind == "amount" and fld.unit is None:
-            found.append(
-                loaded.issue(
-                    "CATALOG_AMOUNT_UNIT",
-                    "an amount field needs a 'unit'",
-                    floc,
-                    allowed=("元", "万元", "亿元"),
-                )
+    if fld.kind == "amount" and fld.unit is None:
+        found.append(
+            loaded.issue(
+                "CATALOG_AMOUNT_UNIT",
+                "an amount field needs a 'unit'",
+                floc,
+                allowed=("元", "万元", "亿元"),
             )
-        if fld.unit is not None and fld.kind not in ("amount", "decimal", "integer"):
-            found.append(
-                loaded.issue("CATALOG_AMOUNT_UNIT", f"'unit' does not apply to kind '{fld.kind}'", floc + ("unit",))
-            )
+        )
+    if fld.unit is not None and fld.kind not in ("amount", "decimal", "integer"):
+        found.append(
+            loaded.issue("CATALOG_AMOUNT_UNIT", f"'unit' does not apply to kind '{fld.kind}'", floc + ("unit",))
+        )
+    return found
+
+
+def _primary_key(loaded: LoadedCatalog, res: Resource, loc: Loc) -> list[CatalogIssue]:
+    """Every primary key names a field of the resource, and none twice."""
+    found: list[CatalogIssue] = []
+    names = [f.name for f in res.fields]
     for k, key in enumerate(res.primary_key):
         if key not in names:
             found.append(
@@ -194,6 +223,12 @@ def _resource(loaded: LoadedCatalog, res: Resource, loc: Loc) -> list[CatalogIss
         found.append(
             loaded.issue("CATALOG_PK_UNKNOWN_FIELD", "primary key names a field twice", loc + ("primary_key",))
         )
+    return found
+
+
+def _policies(loaded: LoadedCatalog, res: Resource, loc: Loc) -> list[CatalogIssue]:
+    """The opening policy against the resource's level, and the sharing method against its type."""
+    found: list[CatalogIssue] = []
     # DB33/T 2351-2021: L4 is never opened; L2 and L3 open only on application, masked.
     if res.level == "L4" and res.open.type != "不予开放":
         found.append(
@@ -231,17 +266,6 @@ def _resource(loaded: LoadedCatalog, res: Resource, loc: Loc) -> list[CatalogIss
                 severity="warning",
             )
         )
-    q = res.quality
-    if q.max_rows is not None and q.max_rows < q.min_rows:
-        found.append(
-            loaded.issue(
-                "CATALOG_QUALITY",
-                f"quality.max_rows ({q.max_rows}) is below min_rows ({q.min_rows})",
-                loc + ("quality",),
-            )
-        )
-    if res.source is not None:
-        found += _source(loaded, res, loc + ("source",))
     return found
 
 

@@ -79,7 +79,9 @@ LIMIT = "CATALOG_YAML_LIMIT"
 
 
 def _pos(event: ev.Event) -> Position:
-    return event.start_mark.line + 1, event.start_mark.column + 1
+    mark = event.start_mark
+    assert mark is not None  # the parser marks every event it emits
+    return mark.line + 1, mark.column + 1
 
 
 def load(text: str) -> Any:
@@ -185,6 +187,7 @@ class _Builder:
                 value, size = frame.value, frame.size
                 pos = (value.line, value.column)
                 if frame.merged:
+                    assert isinstance(value, YMap)  # merge keys (<<) are only ever read in a mapping
                     _merge(value, frame.merged)
                 if frame.anchor:
                     self._anchors[frame.anchor] = (value, size)

@@ -21,7 +21,6 @@ many were left out. Times are shown in Beijing time; naive datetimes are taken a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,8 +34,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, NamedStyle
 from openpyxl.utils import get_column_letter
 
-from ..catalog.export._common import BEIJING, write_atomic
 from ..catalog.export.xlsx import BORDER, HEADER_ALIGN, HEADER_FILL, HEADER_FONT, TOP_ALIGN, WRAP_ALIGN, workbook_bytes
+from ..clock import SHANGHAI, local_time, period_label
+from ..files import write_atomic
 from .feedback_layout import (
     CELL_STYLES,
     DETAIL_COLUMNS,
@@ -98,19 +98,6 @@ class ResourceSummary:
     open_issues: int
     fixed_issues: int
     gate_passed: bool | None
-
-
-def local_time(moment: dt.datetime) -> dt.datetime:
-    """``moment`` in Beijing time, naive (Excel has no time zones); a naive ``moment`` is UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(BEIJING).replace(tzinfo=None)
-
-
-def period_label(period: str) -> str:
-    """A month ``2026-11`` as ``2026年11月``; any other period as given."""
-    month = re.fullmatch(r"(\d{4})-(\d{1,2})", period)
-    return f"{month[1]}年{int(month[2])}月" if month else period
 
 
 def _text(value: str) -> str:
@@ -349,4 +336,4 @@ def feedback_bytes(
     wb.properties.lastModifiedBy = "gongshu"
     wb.properties.title = title
     wb.properties.created = wb.properties.modified = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return workbook_bytes(wb, moment.astimezone(BEIJING))
+    return workbook_bytes(wb, moment.astimezone(SHANGHAI))

@@ -4,7 +4,6 @@ still to fix), and the issues fixed within the period."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,26 +11,12 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..catalog.model import Catalog
+from ..clock import period_bounds
 from ..rules.advice import advice_for
 from ..rules.codes import RULES
 from ..store import models as m
 from . import feedback_state
 from .feedback import Problem, ResourceSummary, feedback_bytes
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-
-
-def current_period(now: dt.datetime | None = None) -> str:
-    """The month (YYYY-MM) of ``now`` in Asia/Shanghai."""
-    return f"{(now or clock.now()).astimezone(SHANGHAI):%Y-%m}"
-
-
-def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of a month in Asia/Shanghai, as UTC datetimes."""
-    year, month = (int(p) for p in period.split("-"))
-    start = dt.datetime(year, month, 1, tzinfo=SHANGHAI)
-    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=SHANGHAI)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 def feedback_path(home: Path, department: str, period: str) -> Path:

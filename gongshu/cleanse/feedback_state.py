@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..catalog.export._common import write_aside
+from ..files import write_aside
 from ..store import models as m
 
 _T: sa.Table = m.FeedbackState.__table__  # type: ignore[assignment]

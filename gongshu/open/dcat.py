@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..catalog.export._common import iso, resolve_generated_at, write_atomic
 from ..catalog.export.dcat import ACCESS_RIGHTS, CONTEXT, LANGUAGE_ZH, dataset_node, resource_iri, zh
+from ..clock import iso, resolve_generated_at
+from ..files import write_atomic
 from .layout import portal_dir
 from .published import APPLY_PATH, CKAN_ACTION, Published, dataset_page, datastore_id
 

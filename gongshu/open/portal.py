@@ -28,8 +28,9 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import Engine
 
-from ..catalog.export._common import BEIJING, resolve_generated_at, write_atomic
 from ..catalog.vocab import LEVEL_LABELS
+from ..clock import SHANGHAI, resolve_generated_at
+from ..files import write_atomic
 from ..rules.kinds import FIELD_KIND_LABELS
 from .dcat import write_open_dcat
 from .layout import CHECKSUMS, CONDITIONAL, DICTIONARY, METADATA, UNCONDITIONAL, data_file, portal_dir
@@ -86,7 +87,7 @@ def human_size(n: int) -> str:
 
 
 def beijing(moment: dt.datetime) -> str:
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 @cache

@@ -233,7 +233,7 @@ def trend_chart(periods: Sequence[str], series: Sequence[Series], label: str) ->
         body.append(_text(left - 8, y + 4, str(tick), "tick", "end"))
     for i, period in enumerate(periods):
         body.append(_text(x_at(i), height - 10, period, "tick", "middle"))
-    x = left
+    x: float = left
     for s in series:  # legend: a sample of the line, then its name
         body.append(f'<line class="line {s.kind}" x1="{_n(x)}" y1="14" x2="{_n(x + 26)}" y2="14"/>')
         body.append(_text(x + 32, 18, s.label, "legend"))

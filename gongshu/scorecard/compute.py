@@ -16,13 +16,12 @@ from dataclasses import replace
 from sqlalchemy import Engine
 
 from .. import clock
-from ..cleanse.feedback_data import period_bounds
+from ..clock import month_days, period_bounds
 from . import indicators_catalog, indicators_collect, indicators_open, indicators_quality, indicators_share, store
 from .config import ScorecardConfig
 from .indicators import NOT_APPLICABLE, Context, DeptInfo, Indicator, Result, load_departments
 from .model import DepartmentScore, Evidence, IndicatorScore, Scorecard
 from .ranking import rank, weighted_total
-from .workdays import month_days
 
 REGISTRY: dict[str, Indicator] = {
     i.code: i

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .workdays import WorkCalendar
+from ..clock import WorkCalendar
 
 DEFAULT_PATH = Path("scorecard.yaml")
 INDICATOR_CODES = (

@@ -20,17 +20,18 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..catalog.completeness import resource_completeness
 from ..catalog.model import Catalog
+from ..clock import SHANGHAI, WorkCalendar
 from ..store import models as m
 from .config import ScorecardConfig
 from .model import Evidence
-from .workdays import SHANGHAI, WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ def load_departments(conn: Connection, end: dt.datetime) -> dict[str, DeptInfo]:
         .group_by(cv.department_id)
         .subquery()
     )
-    snapshots = dict(
+    snapshots: dict[int, dict[str, Any]] = dict(
         conn.execute(
             sa.select(cv.department_id, cv.snapshot).join(
                 latest, sa.and_(cv.department_id == latest.c.department_id, cv.version == latest.c.version)
@@ -214,9 +215,16 @@ def load_departments(conn: Connection, end: dt.datetime) -> dict[str, DeptInfo]:
         resources: tuple[ResInfo, ...] = ()
         if snap is not None:
             name = snap.get("department", {}).get("name") or name
-            resources = _resources(key, snap, lambda rk, i=dept_id: first_seen.get((i, rk)) or end)
+            resources = _resources(key, snap, partial(_first_seen, first_seen, dept_id, end))
         out[key] = DeptInfo(key=key, name=name, resources=resources)
     return out
+
+
+def _first_seen(
+    first_seen: dict[tuple[int, str], dt.datetime], dept_id: int, end: dt.datetime, resource: str
+) -> dt.datetime:
+    """When the resource was first registered; the period's end for one not registered yet."""
+    return first_seen.get((dept_id, resource)) or end
 
 
 def _resources(dept: str, snap: dict, first_seen: Callable[[str], dt.datetime]) -> tuple[ResInfo, ...]:

@@ -70,20 +70,21 @@ def catalog_validity(ctx: Context) -> dict[str, Result]:
         evidence, fixes, good = [], [], 0
         entries = sorted(set(outcomes) | ({r.key for r in dept.resources} if whole else set()))
         for rk in entries:
-            row = outcomes.get(rk, whole)
+            outcome = outcomes.get(rk, whole)
+            assert outcome is not None  # listed without an outcome of its own only when the whole file failed
             name = dept.label(rk)
-            if row.status in ("completed", "skipped"):
+            if outcome.status in ("completed", "skipped"):
                 good += 1
-                note = "" if row.status == "completed" else "（条目无误，因同一文件其他条目出错未登记）"
+                note = "" if outcome.status == "completed" else "（条目无误，因同一文件其他条目出错未登记）"
                 evidence.append(
-                    Evidence("catalog", f"{key}.{rk}", f"{name} 目录条目编译通过{note}", True, row.started_at)
+                    Evidence("catalog", f"{key}.{rk}", f"{name} 目录条目编译通过{note}", True, outcome.started_at)
                 )
             else:
-                why = short(row.error)
+                why = short(outcome.error)
                 evidence.append(
-                    Evidence("run", row.run_id, f"{name}（{rk}）目录条目编译出错：{why}", False, row.started_at)
+                    Evidence("run", outcome.run_id, f"{name}（{rk}）目录条目编译出错：{why}", False, outcome.started_at)
                 )
-                if row is not whole:
+                if outcome is not whole:
                     fixes.append(f"{name}（{rk}）：按提示修改目录文件中该资源的条目后重新编制目录：{why}")
         if whole is not None:
             fixes.insert(

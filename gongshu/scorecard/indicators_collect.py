@@ -13,11 +13,12 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
+from ..clock import local_day
 from ..store import models as m
 from .config import ScorecardConfig
 from .indicators import Context, Indicator, Result, mmdd, ratio, short
 from .model import Evidence
-from .workdays import DAILY, Window, cycle_windows, local_day, missed_windows, window_labels
+from .windows import DAILY, Window, cycle_windows, missed_windows, window_labels
 
 
 def _success(status: str, rows_in: int | None) -> bool:
@@ -97,7 +98,7 @@ def _hits(ctx: Context, windows: set[Window]) -> dict[Window, set[tuple[str, str
             .where(_success_sql())
             .group_by(rl.department_key, rl.resource_key)
         )
-        out[w] = {(d, r) for d, r in ctx.conn.execute(query)}
+        out[w] = {(d, r) for d, r in ctx.conn.execute(query) if r is not None}  # whole-department runs: no key
     return out
 
 

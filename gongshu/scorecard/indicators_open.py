@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 import sqlalchemy as sa
 
+from ..clock import local_day
 from ..store import models as m
 from .config import ScorecardConfig
 from .indicators import Context, Indicator, ResInfo, Result, mmdd, ratio, short
 from .model import Evidence
-from .workdays import DAILY, Window, cycle_windows, local_day, missed_windows, window_labels
+from .windows import DAILY, Window, cycle_windows, missed_windows, window_labels
 
 UNCHANGED = "unchanged since"
 
@@ -117,7 +119,8 @@ def _current(ctx: Context, w: Window) -> set[tuple[str, str]]:
     released = sa.select(orl.department_key, orl.resource_key).where(
         orl.released_at >= w.starts, orl.released_at < ends
     )
-    return {(d, r) for d, r in ctx.conn.execute(sa.union(runs, released))}
+    rows: list[Any] = list(ctx.conn.execute(sa.union(runs, released)))
+    return {(d, r) for d, r in rows}
 
 
 def _daily(ctx: Context) -> dict[tuple[str, str], set[dt.date]]:

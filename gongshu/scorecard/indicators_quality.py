@@ -11,11 +11,11 @@ from collections import Counter, defaultdict
 
 import sqlalchemy as sa
 
+from ..clock import local_day
 from ..store import models as m
 from .config import ScorecardConfig
 from .indicators import Context, Indicator, Result, mmdd, ratio, short
 from .model import Evidence
-from .workdays import local_day
 
 
 def _batches(ctx: Context) -> list[sa.Row]:

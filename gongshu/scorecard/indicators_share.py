@@ -94,7 +94,7 @@ def share_calls(ctx: Context) -> dict[str, int]:
         .where(cl.status >= 200, cl.status < 300, cl.provider_key.is_not(None))
         .group_by(cl.provider_key)
     )
-    return {k: int(n) for k, n in ctx.conn.execute(query)}
+    return {k: int(n) for k, n in ctx.conn.execute(query) if k is not None}
 
 
 INDICATORS = (

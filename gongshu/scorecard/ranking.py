@@ -22,16 +22,20 @@ def shown(value: float | None) -> Decimal | None:
     """The value as printed: one decimal, rounded half up (85.05 -> 85.1)."""
     if value is None:
         return None
+    return _tenths(value)
+
+
+def _tenths(value: float) -> Decimal:
     return Decimal(repr(value)).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 def weighted_total(indicators: Iterable[IndicatorScore]) -> float | None:
     """Σ weight × value ÷ Σ weight over the applicable indicators; None when none applies."""
-    applicable = [i for i in indicators if i.value is not None and i.weight > 0]
-    weight = sum(i.weight for i in applicable)
+    applicable = [(i.weight, i.value) for i in indicators if i.value is not None and i.weight > 0]
+    weight = sum(w for w, _ in applicable)
     if not weight:
         return None
-    return sum(i.weight * i.value for i in applicable) / weight  # type: ignore[operator]
+    return sum(w * v for w, v in applicable) / weight
 
 
 def effective_weight(indicator: IndicatorScore, indicators: Sequence[IndicatorScore]) -> float | None:
@@ -52,12 +56,14 @@ def rank(scores: Iterable[DepartmentScore], config: RankingConfig) -> tuple[Depa
     ``black_bottom`` ranks, ties included), and every department below ``black_below``; never one
     on the 红榜 (with few departments the two would overlap)."""
     scores = list(scores)
-    ranked = sorted((s for s in scores if s.total is not None), key=lambda s: (-shown(s.total), s.department))
+    totals = sorted(
+        ((s, _tenths(s.total)) for s in scores if s.total is not None), key=lambda sv: (-sv[1], sv[0].department)
+    )
     unranked = sorted((s for s in scores if s.total is None), key=lambda s: s.department)
-    values = [shown(s.total) for s in ranked]
+    values = [v for _, v in totals]
     threshold = Decimal(repr(config.black_below)) if config.black_below is not None else None
     out = []
-    for s, v in zip(ranked, values, strict=True):
+    for s, v in totals:
         position = 1 + sum(other > v for other in values)
         below = sum(other < v for other in values)
         low = threshold is not None and v < threshold

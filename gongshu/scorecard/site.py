@@ -27,8 +27,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from ..catalog.export._common import resolve_generated_at, write_atomic
-from ..cleanse.feedback import local_time, period_label
+from ..clock import local_time, period_label, resolve_generated_at
+from ..files import write_atomic
 from .charts import Bar, HeatColumn, HeatRow, Series, bar_chart, heatmap, score, sparkline, trend_chart
 from .model import DepartmentScore, Evidence, IndicatorScore, Scorecard
 
@@ -223,7 +223,7 @@ def charts(view: View, link: Callable[[str], str]) -> dict[str, Markup]:
     bars = [Bar(d.name, d.total or 0.0, link(d.department), next(iter(marks(d)), None)) for d in ranked]
     stats = []
     for n, _ in enumerate(view.periods):
-        got = [r.trend[n] for r in rows if r.trend[n] is not None]
+        got = [t for r in rows if (t := r.trend[n]) is not None]
         stats.append((max(got), sum(got) / len(got), min(got)) if got else (None, None, None))
     series = [
         Series("最高分", tuple(s[0] for s in stats), "max"),
@@ -241,7 +241,7 @@ def charts(view: View, link: Callable[[str], str]) -> dict[str, Markup]:
 def department_trend(view: View, row: Row) -> Markup:
     avg = []
     for n, _ in enumerate(view.periods):
-        got = [r.trend[n] for r in view.rows if r.trend[n] is not None]
+        got = [t for r in view.rows if (t := r.trend[n]) is not None]
         avg.append(sum(got) / len(got) if got else None)
     series = [Series("本部门总分", row.trend, "main"), Series("全市平均分", tuple(avg), "avg")]
     return trend_chart(view.periods, series, f"{row.d.name}历次总分")

@@ -9,10 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from ..clock import month_days
 from ..store import models as m
 from ..store.db import session_scope
 from .model import DepartmentScore, Evidence, IndicatorScore, Scorecard
-from .workdays import month_days
 
 
 def _evidence(e: Evidence) -> dict[str, Any]:

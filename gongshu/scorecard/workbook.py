@@ -28,7 +28,6 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..catalog.export._common import BEIJING, write_atomic
 from ..catalog.export.xlsx import (
     BORDER,
     HEADER_ALIGN,
@@ -39,7 +38,8 @@ from ..catalog.export.xlsx import (
     display_width,
     workbook_bytes,
 )
-from ..cleanse.feedback import local_time, period_label
+from ..clock import SHANGHAI, local_time, period_label
+from ..files import write_atomic
 from .charts import NOT_APPLICABLE, one_decimal
 from .model import DepartmentScore, Scorecard
 
@@ -226,4 +226,4 @@ def write_workbook(scorecard: Scorecard, out: Path) -> Path:
     wb.properties.creator = wb.properties.lastModifiedBy = "gongshu"
     wb.properties.title = title
     wb.properties.created = wb.properties.modified = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return write_atomic(out, workbook_bytes(wb, moment.astimezone(BEIJING)))
+    return write_atomic(out, workbook_bytes(wb, moment.astimezone(SHANGHAI)))

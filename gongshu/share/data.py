@@ -28,7 +28,7 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -38,12 +38,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..catalog.model import Resource
+from ..clock import SHANGHAI
 from ..store.dwd import dwd_table
 from ..store.ods import BATCH_ID, SOURCE_ROW
 from .cursor import CursorSeal, InvalidCursor
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 _INT64 = 2**63
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
@@ -96,43 +96,51 @@ def read_page(
 
     scope = f"{department}.{resource.id}"
     if cursor:
-        try:
-            last = seal.open(scope, cursor)
-        except InvalidCursor as exc:
-            raise BadQuery(str(exc)) from exc
-        if len(last) != len(keys):
-            raise BadQuery("the cursor is not valid here: pass next_cursor of the previous page unchanged")
-        after = [parse_value(kind, value, "cursor") for kind, value in zip(key_kinds, last, strict=True)]
-        columns = [table.c[k] for k in keys]
-        query = query.where(
-            columns[0] > after[0]
-            if len(keys) == 1
-            else sa.tuple_(*columns) > sa.tuple_(*(sa.literal(v, c.type) for v, c in zip(after, columns, strict=True)))
-        )
+        query = query.where(_after_cursor(seal, scope, cursor, [table.c[k] for k in keys], key_kinds))
 
-    # rows as tuples, by position: the chosen fields come first in ``selected``. Only the columns
-    # whose values are not JSON-ready already are converted, column by column (a function call per
-    # value took a third of a page's time)
     result = conn.execute(query.limit(limit + 1)).all()
     more = len(result) > limit
     result = result[:limit]
-    width = len(fields)
-    converted = [(i, _JSON_READY[kinds[name]]) for i, name in enumerate(fields) if kinds[name] in _JSON_READY]
-    if converted:
-        rows = []
-        for row in result:
-            values = list(row[:width])
-            for i, convert in converted:
-                if values[i] is not None:
-                    values[i] = convert(values[i])
-            rows.append(dict(zip(fields, values, strict=True)))
-    else:
-        rows = [dict(zip(fields, row[:width], strict=True)) for row in result]
+    rows = _json_rows(result, fields, kinds)
     next_cursor = None
     if more:
         last = result[-1]
         next_cursor = seal.seal(scope, [json_value(last[selected.index(k)]) for k in keys])
     return Page(fields=list(fields), rows=rows, next_cursor=next_cursor)
+
+
+def _after_cursor(
+    seal: CursorSeal, scope: str, cursor: str, columns: list[sa.Column[Any]], key_kinds: Sequence[str]
+) -> sa.ColumnElement[bool]:
+    """The condition for the rows after the key that ``cursor`` carries (keyset paging)."""
+    try:
+        last = seal.open(scope, cursor)
+    except InvalidCursor as exc:
+        raise BadQuery(str(exc)) from exc
+    if len(last) != len(columns):
+        raise BadQuery("the cursor is not valid here: pass next_cursor of the previous page unchanged")
+    after = [parse_value(kind, value, "cursor") for kind, value in zip(key_kinds, last, strict=True)]
+    if len(columns) == 1:
+        return columns[0] > after[0]
+    return sa.tuple_(*columns) > sa.tuple_(*(sa.literal(v, c.type) for v, c in zip(after, columns, strict=True)))
+
+
+def _json_rows(result: Sequence[sa.Row[Any]], fields: Sequence[str], kinds: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The chosen fields of each row, JSON-ready. Rows are tuples, by position: the chosen fields come
+    first in the query. Only the columns whose values are not JSON-ready already are converted,
+    column by column (a function call per value took a third of a page's time)."""
+    width = len(fields)
+    converted = [(i, _JSON_READY[kinds[name]]) for i, name in enumerate(fields) if kinds[name] in _JSON_READY]
+    if not converted:
+        return [dict(zip(fields, row[:width], strict=True)) for row in result]
+    rows = []
+    for row in result:
+        values = list(row[:width])
+        for i, convert in converted:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        rows.append(dict(zip(fields, values, strict=True)))
+    return rows
 
 
 def parse_value(kind: str, value: Any, what: str) -> Any:
@@ -146,10 +154,10 @@ def parse_value(kind: str, value: Any, what: str) -> Any:
                 raise ValueError
             return number
         if kind in ("decimal", "amount"):
-            number = Decimal(text if text is not None else str(value))
-            if not number.is_finite() or not -60 <= number.adjusted() <= 60:
+            decimal = Decimal(text if text is not None else str(value))
+            if not decimal.is_finite() or not -60 <= decimal.adjusted() <= 60:
                 raise ValueError
-            return number
+            return decimal
         if kind == "date":
             return dt.date.fromisoformat(text or "")
         if kind == "datetime":
@@ -184,7 +192,7 @@ def _decimal_text(value: Decimal) -> str:
 
 
 # field kind -> how its database values become JSON-ready (the other kinds come back as text or int)
-_JSON_READY = {
+_JSON_READY: dict[str, Callable[[Any], Any]] = {
     "decimal": _decimal_text,
     "amount": _decimal_text,
     "date": dt.date.isoformat,

@@ -28,12 +28,13 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..catalog.model import Resource
+from ..clock import SHANGHAI
 from ..runs import Outcome, outcome_for
 from ..store import models as m
 from ..store.db import session_scope
 from ..store.dwd import dwd_table_name
 from .keys import ADMIN, Principal
-from .workflow import NEVER, PENDING, REFUSED, SHANGHAI, requests_of, revoke_grants
+from .workflow import NEVER, PENDING, REFUSED, requests_of, revoke_grants
 
 STAGE = "share"
 NOT_SHARED = "不予共享"

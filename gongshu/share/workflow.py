@@ -24,15 +24,14 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..catalog.model import Resource
+from ..clock import WEEKDAYS, WorkCalendar
 from ..scorecard.config import load_config
-from ..scorecard.workdays import WorkCalendar
 from ..settings import get_settings
 from ..store import models as m
 from .keys import Principal
 
 UNCONDITIONAL, CONDITIONAL, NEVER = "无条件共享", "有条件共享", "不予共享"
 PENDING, APPROVED, REJECTED, REFUSED = "pending", "approved", "rejected", "refused"
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 
 class Denied(PermissionError):
@@ -41,10 +40,6 @@ class Denied(PermissionError):
 
 class Invalid(ValueError):
     """The request itself is wrong (an unknown field, no purpose, a decision already made)."""
-
-
-WEEKDAYS = WorkCalendar()
-"""Monday to Friday, no holidays."""
 
 
 def add_working_days(start: dt.datetime, days: int, calendar: WorkCalendar = WEEKDAYS) -> dt.datetime:
@@ -222,4 +217,6 @@ def revoke_grants(
     )
     if consumer is not None:
         q = q.where(m.ShareGrant.consumer_key == consumer)
-    return session.execute(q).rowcount or 0
+    result = session.execute(q)
+    assert isinstance(result, sa.CursorResult)  # an UPDATE's result: it has the row count
+    return result.rowcount or 0

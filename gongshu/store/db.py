@@ -24,7 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..settings import get_settings
@@ -214,6 +214,15 @@ def get_engine(url: str | None = None) -> Engine:
     return engine
 
 
+def driver_connection(conn: Connection) -> Any:
+    """The driver's own connection under ``conn`` (sqlite3's, psycopg's), for what SQLAlchemy does
+    not do as fast: ``executemany`` with literals, ``COPY``."""
+    raw = conn.connection.driver_connection
+    if raw is None:
+        raise RuntimeError("the connection is closed")
+    return raw
+
+
 def dispose_engines() -> None:
     with _lock:
         for engine in _engines.values():
@@ -312,7 +321,7 @@ def check_database(url: str | None = None) -> Engine:
     engine = get_engine(url)
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
-            raw = conn.connection.driver_connection
+            raw = driver_connection(conn)
             raw.execute("BEGIN IMMEDIATE")  # waits at most db_busy_timeout for another writer
             raw.execute("ROLLBACK")
         else:

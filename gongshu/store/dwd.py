@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..catalog.model import Resource
 from ..rules.kinds import KINDS
+from .db import driver_connection
 from .models import UTCDateTime
 from .ods import BATCH_ID, SAFE_LITERAL, SOURCE_ROW
+
+if TYPE_CHECKING:  # the store sits below the catalog: it takes a resource, never imports the package
+    from ..catalog.model import Resource
 
 LOADED_AT = "_loaded_at"
 SYSTEM_COLUMNS = (BATCH_ID, SOURCE_ROW, LOADED_AT)
@@ -85,22 +88,15 @@ def upsert(
         conflict = f" ON CONFLICT ({', '.join(quote(c) for c in pk)}) DO UPDATE SET {updates}"
     dialect = conn.dialect.name
     if dialect == "sqlite":
-        return _sqlite_load(conn, table.name, rows, fields, names, conflict, batch_id, loaded_at)
+        return _insert_sqlite(conn, table, rows, fields, names, conflict, batch_id, loaded_at)
     if dialect == "postgresql":
-        return _postgres_load(conn, table.name, rows, fields, names, conflict, batch_id, loaded_at)
+        return _copy_postgres(conn, table, rows, fields, names, conflict, batch_id, loaded_at)
     raise NotImplementedError(f"DWD loads support SQLite and PostgreSQL, not {dialect}")
 
 
-def _cursor(conn: Connection) -> Any:
-    """A cursor of the DBAPI connection under ``conn`` (in its transaction)."""
-    driver = conn.connection.driver_connection
-    assert driver is not None  # a connection checked out of the pool has its DBAPI connection
-    return driver.cursor()
-
-
-def _sqlite_load(
+def _insert_sqlite(
     conn: Connection,
-    name: str,
+    table: sa.Table,
     rows: pa.Table,
     fields: list[str],
     names: str,
@@ -108,7 +104,7 @@ def _sqlite_load(
     batch_id: str,
     loaded_at: dt.datetime,
 ) -> int:
-    """``executemany`` of the rows, a slice at a time."""
+    """``INSERT … ON CONFLICT`` through the driver's ``executemany``, a slice of rows at a time."""
     quote = conn.dialect.identifier_preparer.quote
     # batch id and time are the same on every row: literals in the statement, so that each row
     # binds only its own values; rows become Python values a slice at a time (flat memory)
@@ -116,8 +112,8 @@ def _sqlite_load(
     if not SAFE_LITERAL.fullmatch(batch_id):
         raise ValueError(f"unexpected batch id {batch_id!r}")
     params = ", ".join("?" * len(fields))
-    sql = f"INSERT INTO {quote(name)} ({names}) VALUES ({params}, '{batch_id}', ?, '{stamp}'){conflict}"
-    cursor = _cursor(conn)
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({params}, '{batch_id}', ?, '{stamp}'){conflict}"
+    cursor = driver_connection(conn).cursor()
     for start in range(0, rows.num_rows, _SLICE):
         part = rows.slice(start, _SLICE)
         values = [part.column(c).to_pylist() for c in (*fields, SOURCE_ROW)]
@@ -125,9 +121,9 @@ def _sqlite_load(
     return rows.num_rows
 
 
-def _postgres_load(
+def _copy_postgres(
     conn: Connection,
-    name: str,
+    table: sa.Table,
     rows: pa.Table,
     fields: list[str],
     names: str,
@@ -135,7 +131,7 @@ def _postgres_load(
     batch_id: str,
     loaded_at: dt.datetime,
 ) -> int:
-    """``COPY`` of the rows as CSV into a staging table, then one ``INSERT … SELECT``."""
+    """``COPY`` into a temporary table, then one ``INSERT … SELECT … ON CONFLICT``."""
     quote = conn.dialect.identifier_preparer.quote
     n = rows.num_rows
     full = pa.table(
@@ -148,11 +144,11 @@ def _postgres_load(
     )
     buf = io.BytesIO()
     pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-    staging = quote(f"_stage_{name}")
-    cursor = _cursor(conn)
-    cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {quote(name)}) ON COMMIT DROP")
+    staging = quote(f"_stage_{table.name}")
+    cursor = driver_connection(conn).cursor()
+    cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {quote(table.name)}) ON COMMIT DROP")
     with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT csv)") as copy:
         copy.write(buf.getvalue())
-    cursor.execute(f"INSERT INTO {quote(name)} ({names}) SELECT {names} FROM {staging}{conflict}")
+    cursor.execute(f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} FROM {staging}{conflict}")
     cursor.execute(f"DROP TABLE {staging}")
     return n

@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .db import driver_connection
 from .models import UTCDateTime
 
 BATCH_ID = "_batch_id"
@@ -91,7 +92,7 @@ def append(conn: Connection, table: sa.Table, chunk: pa.Table, batch_id: str, co
         buf = io.BytesIO()
         # strings are written quoted and NULL as an unquoted empty field: COPY keeps '' and NULL apart
         pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-        cursor = conn.connection.driver_connection.cursor()
+        cursor = driver_connection(conn).cursor()
         with cursor.copy(f"COPY {target} FROM STDIN (FORMAT csv)") as copy:
             copy.write(buf.getvalue())
         return n
@@ -104,7 +105,7 @@ def append(conn: Connection, table: sa.Table, chunk: pa.Table, batch_id: str, co
             raise ValueError(f"unexpected batch id {batch_id!r}")
         placeholders = ", ".join("?" * (len(columns) - 2))
         values = [chunk.column(c).to_pylist() for c in (SOURCE_ROW, *fields)]
-        conn.connection.driver_connection.cursor().executemany(
+        driver_connection(conn).cursor().executemany(
             f"INSERT INTO {target} VALUES ('{batch_id}', '{stamp}', {placeholders})", zip(*values, strict=True)
         )
     else:
@@ -141,7 +142,7 @@ def _quoted(columns: Sequence[str]) -> str:
 
 
 def _read_postgresql(conn: Connection, name: str, fields: Sequence[str], batch_id: str) -> pa.Table:
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = driver_connection(conn).cursor()
     literal = "'" + batch_id.replace("'", "''") + "'"
     select = f"SELECT {_quoted([SOURCE_ROW, *fields])} FROM {_quoted([name])} WHERE {BATCH_ID} = {literal} ORDER BY 1"
     data = bytearray()
@@ -175,7 +176,7 @@ def _read_postgresql(conn: Connection, name: str, fields: Sequence[str], batch_i
 
 
 def _read_rows(conn: Connection, name: str, fields: Sequence[str], batch_id: str) -> pa.Table:
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = driver_connection(conn).cursor()
     param = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
     cursor.execute(
         f"SELECT {_quoted([SOURCE_ROW, *fields])} FROM {_quoted([name])} WHERE {BATCH_ID} = {param} ORDER BY 1",

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from gongshu.scorecard.workdays import SHANGHAI, WorkCalendar, cycle_windows
+from gongshu.clock import SHANGHAI, WorkCalendar
+from gongshu.scorecard.windows import cycle_windows
 from gongshu.share.workflow import add_working_days as weekdays_only
 
 D = dt.date

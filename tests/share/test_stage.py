@@ -14,12 +14,13 @@ from stdnum.cn import uscc as stdnum_uscc
 from gongshu.catalog import load_catalog
 from gongshu.catalog.model import Resource
 from gongshu.cleanse.stage import cleanse_resource
+from gongshu.clock import SHANGHAI
 from gongshu.collect.stage import collect_resource
 from gongshu.quality.suites import write_suites
 from gongshu.runs import record
 from gongshu.share.keys import Principal
 from gongshu.share.stage import WITHDRAWN, overdue_requests, share_resource, working_days_after
-from gongshu.share.workflow import SHANGHAI, apply, decide, granted_fields
+from gongshu.share.workflow import apply, decide, granted_fields
 from gongshu.store import models as m
 from gongshu.store.db import get_engine, session_scope
 

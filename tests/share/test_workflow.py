@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from gongshu.catalog.model import Catalog
+from gongshu.clock import SHANGHAI
 from gongshu.share.keys import ADMIN, DEPARTMENT, Principal
 from gongshu.share.workflow import (
-    SHANGHAI,
     Denied,
     Invalid,
     add_working_days,
@@ -59,8 +59,9 @@ def test_due_dates_count_working_days_in_shanghai(start, days, due_day):
 
 
 def test_a_request_due_over_the_national_day_counts_the_holiday_calendar(engine, monkeypatch, tmp_path):
+    from gongshu.clock import WEEKDAYS
     from gongshu.settings import reset_settings
-    from gongshu.share.workflow import WEEKDAYS, work_calendar
+    from gongshu.share.workflow import work_calendar
 
     tuesday = dt.datetime(2026, 9, 29, 15, tzinfo=SHANGHAI)
     with session_scope(engine) as session:  # the repo's scorecard.yaml: 10-1..7 off, Saturday 10-10 worked

@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from ...clock import iso, resolve_generated_at
+from ...files import write_atomic
 from ..compiled import CompiledCatalog, CompiledResource
 from ..model import Department, Resource
-from ._common import category_class, category_code, iso, ordered, resolve_generated_at, write_atomic
+from ._common import category_class, category_code, ordered
 
 TITLE = "台州市公共数据资源目录"
 DESCRIPTION = "台州市各部门编制的公共数据资源目录，含共享属性、开放属性与分级信息。"

@@ -9,18 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ...clock import iso, resolve_generated_at
+from ...files import write_atomic
 from ...rules.kinds import FIELD_KIND_LABELS
 from ..compiled import CompiledCatalog, CompiledResource
 from ..model import CatalogField
 from ..vocab import LEVEL_LABELS
-from ._common import (
-    category_class,
-    category_code,
-    iso,
-    ordered,
-    resolve_generated_at,
-    write_atomic,
-)
+from ._common import category_class, category_code, ordered
 
 FORMAT_VERSION = 1
 

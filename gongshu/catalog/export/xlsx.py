@@ -23,10 +23,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from ...clock import resolve_generated_at
+from ...files import write_atomic
 from ...rules.kinds import FIELD_KIND_LABELS
 from ..compiled import CompiledCatalog
 from ..vocab import LEVEL_LABELS
-from ._common import category_class, ordered, resolve_generated_at, write_atomic
+from ._common import category_class, ordered
 
 TITLE = "台州市公共数据资源目录清单"
 RESOURCE_SHEET = "信息资源目录"

@@ -1,81 +1,14 @@
-"""Working days (工作日) as the State Council's holiday notices define them, and the 更新周期 windows
-a month holds.
-
-A day is a working day when it is a Monday to Friday that is not a public holiday, or a weekend
-day that a notice turns into a working day (调休上班). The dates come from ``scorecard.yaml``
-(one notice per year, published each November for the next year); a year the file does not cover
-falls back to Monday–Friday, which is what :func:`gongshu.share.workflow.add_working_days` has
-always done.
-
-Deadlines end at 23:59:59 Asia/Shanghai of their last working day, as in the sharing workflow, so
-the two agree on every day that is not a holiday.
-"""
+"""The 更新周期 windows a month holds: the days within which each collection (or release) of a
+resource is due, counted in the working days of :class:`gongshu.clock.WorkCalendar` (the State
+Council's holiday notices, from ``scorecard.yaml``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-END_OF_DAY = dt.time(23, 59, 59)
-
-
-@dataclass(frozen=True)
-class WorkCalendar:
-    holidays: frozenset[dt.date] = frozenset()
-    """放假 days (weekdays and weekend days alike)."""
-    workdays: frozenset[dt.date] = frozenset()
-    """调休上班: weekend days that are working days."""
-
-    @classmethod
-    def of(cls, holidays: Iterable[dt.date] = (), workdays: Iterable[dt.date] = ()) -> WorkCalendar:
-        holidays, workdays = frozenset(holidays), frozenset(workdays)
-        both = sorted(holidays & workdays)
-        if both:
-            raise ValueError(f"dates both holiday and make-up working day: {', '.join(map(str, both))}")
-        return cls(holidays, workdays)
-
-    def is_working_day(self, day: dt.date) -> bool:
-        if day in self.workdays:
-            return True
-        return day.weekday() < 5 and day not in self.holidays
-
-    def working_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
-        """The working days from ``first`` to ``last``, both included."""
-        return [d for d in _days(first, last) if self.is_working_day(d)]
-
-    def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
-        """``start`` plus ``days`` working days, at the end of that day (Asia/Shanghai), in UTC: the
-        day of ``start`` itself never counts, whatever the hour (as in the sharing workflow)."""
-        if days < 0:
-            raise ValueError("days must be >= 0")
-        day = start.astimezone(SHANGHAI).date()
-        left = days
-        while left:
-            day += dt.timedelta(days=1)
-            if self.is_working_day(day):
-                left -= 1
-        return end_of_day(day)
-
-
-def local_day(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(SHANGHAI).date()
-
-
-def start_of_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI).astimezone(dt.UTC)
-
-
-def end_of_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, END_OF_DAY, tzinfo=SHANGHAI).astimezone(dt.UTC)
-
-
-def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
-    day = first
-    while day <= last:
-        yield day
-        day += dt.timedelta(days=1)
+from ..clock import WorkCalendar, month_days, start_of_day
 
 
 @dataclass(frozen=True)
@@ -118,14 +51,6 @@ def missed_windows(
 def window_labels(windows: list[Window], most: int = 10) -> str:
     """``9-1、9-2…等``: the first ``most`` labels, for evidence and 整改清单 texts."""
     return "、".join(w.label for w in windows[:most]) + ("等" if len(windows) > most else "")
-
-
-def month_days(period: str) -> tuple[dt.date, dt.date]:
-    """First and last calendar day of ``YYYY-MM``."""
-    year, month = (int(p) for p in period.split("-"))
-    first = dt.date(year, month, 1)
-    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
-    return first, nxt - dt.timedelta(days=1)
 
 
 def cycle_windows(cycle: str, period: str, calendar: WorkCalendar) -> list[Window]:
