@@ -459,7 +459,7 @@ def child_gongshu(db: str, folder: str) -> dict:
 
     def timed(label: str, fn: Callable) -> Callable:
         @functools.wraps(fn)
-        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def wrapper(*args, **kwargs):
             t = time.perf_counter()
             try:
                 return fn(*args, **kwargs)

@@ -548,7 +548,7 @@ class _Clock:
     def wrap(self, module: object, name: str, label: str) -> None:
         inner = getattr(module, name)
 
-        def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def timed(*args, **kwargs):
             started = time.perf_counter()
             try:
                 return inner(*args, **kwargs)

@@ -245,7 +245,7 @@ def child_setup(folder: str, rows: str) -> dict:
     }
 
 
-def _bench_resource(folder: str):  # noqa: ANN202
+def _bench_resource(folder: str):
     from gongshu.catalog import load_catalog
 
     return load_catalog(Path(folder) / "catalogs" / f"{PROVIDER}.yaml").catalog.resource(RESOURCE)
@@ -341,7 +341,7 @@ def child_breakdown(key: str, seconds: str) -> dict:
 
     def timed(label: str, fn: Callable) -> Callable:
         @functools.wraps(fn)
-        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def wrapper(*args, **kwargs):
             t = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
@@ -362,7 +362,7 @@ def child_breakdown(key: str, seconds: str) -> dict:
     serialize = routing.serialize_response
     label_ser = "FastAPI serialize_response (response model)"
 
-    async def timed_serialize(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    async def timed_serialize(*args, **kwargs):
         t = time.perf_counter()
         try:
             return await serialize(*args, **kwargs)

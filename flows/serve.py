@@ -264,7 +264,7 @@ def _print_running(sup: Supervisor, options: ServeOptions, api_url: str) -> None
 
 def healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own loopback URL)
+        with urllib.request.urlopen(url, timeout=2) as response:  # our own loopback URL
             return response.status == 200
     except (urllib.error.URLError, OSError, ValueError):
         return False

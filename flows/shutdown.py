@@ -51,6 +51,6 @@ def settle(since: dt.datetime, timeout: float = 20.0, poll: float = 0.25) -> boo
                     return True
                 last = seen
                 time.sleep(poll)
-    except Exception as exc:  # noqa: BLE001 - the run is over; this only decides how quietly it ends
+    except Exception as exc:  # the run is over; this only decides how quietly it ends
         logger.debug("could not wait for Prefect's server to record the task runs: %s", exc)
     return False

@@ -161,7 +161,7 @@ def kept_alive(engine: Engine, claim: Claim, *, timeout: float | None = None) ->
                     refresh(conn, claim)
             except ClaimLost:
                 return
-            except Exception:  # noqa: BLE001 - a database hiccup: the next beat, or the commit, will tell
+            except Exception:  # a database hiccup: the next beat, or the commit, will tell
                 continue
 
     thread = threading.Thread(target=beat, name=f"claim-{claim.department}.{claim.resource}", daemon=True)

@@ -19,7 +19,7 @@ from .naming import artifact_key
 from .runlog import current_flow_run_id
 
 
-def _transient(task, task_run, state) -> bool:  # noqa: ANN001
+def _transient(task, task_run, state) -> bool:
     """Retry a timeout, a refused connection or a 5xx: not a missing file or a wrong column."""
     exc = state.data if isinstance(state.data, BaseException) else None
     return isinstance(exc, SourceError) and exc.transient

@@ -17,12 +17,12 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 
-import pytest  # noqa: E402
+import pytest
 
-from gongshu.settings import reset_settings  # noqa: E402
-from gongshu.store.db import dispose_engines  # noqa: E402
+from gongshu.settings import reset_settings
+from gongshu.store.db import dispose_engines
 
-from .browser import CHROMIUM  # noqa: E402
+from .browser import CHROMIUM
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("GONGSHU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -58,7 +58,7 @@ def pg_base_url() -> str:
         with engine.connect() as conn:
             conn.execute(sa.text("select 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         service_unavailable(f"PostgreSQL at {PG_URL}", exc)
     return PG_URL
 

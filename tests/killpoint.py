@@ -16,7 +16,7 @@ def dies_at(engine: sa.Engine, statement_start: str = "INSERT INTO RUN_LOG") -> 
     """The first statement on ``engine`` beginning with ``statement_start`` raises; the block must let
     that error out (it is expected, as ``RuntimeError('killed')``)."""
 
-    def die(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def die(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith(statement_start):
             raise RuntimeError("killed")
 

@@ -112,9 +112,7 @@ def test_no_cycle_between_packages():
     graph = import_graph()
     problems = []
     for component in cycles(graph):
-        arrows = [
-            f"  {a} -> {b} ({', '.join(graph[a][b][:3])})" for a in component for b in component if b in graph[a]
-        ]
+        arrows = [f"  {a} -> {b} ({', '.join(graph[a][b][:3])})" for a in component for b in component if b in graph[a]]
         problems.append(" <-> ".join(component) + "\n" + "\n".join(arrows))
     assert not problems, "import cycles between gongshu packages:\n" + "\n".join(problems)
 

@@ -98,7 +98,7 @@ def load_catalog(path: str | Path) -> LoadedCatalog:
     path = Path(path)
     try:
         return _load(path)
-    except Exception as exc:  # noqa: BLE001 - one file must never stop the others (see internal_issue)
+    except Exception as exc:  # one file must never stop the others (see internal_issue)
         return LoadedCatalog(path=path, issues=[internal_issue(path, exc)])
 
 

@@ -48,7 +48,7 @@ def validate_files(files: Sequence[Path]) -> list[LoadedCatalog]:
         if isinstance(item.tree, dict):
             try:
                 item.issues += check_catalog(item)
-            except Exception as exc:  # noqa: BLE001 - one file must never stop the others
+            except Exception as exc:  # one file must never stop the others
                 item.issues.append(internal_issue(item.path, exc))
     for issue in check_catalogs(loaded):
         owner = next(item for item in loaded if item.path == issue.file)

@@ -201,7 +201,7 @@ class ClosingChunks(Iterator[pa.Table]):
     def __del__(self) -> None:
         try:
             self.close()
-        except Exception:  # noqa: BLE001, S110 - nothing to report to at garbage collection
+        except Exception:  # nothing to report to at garbage collection
             pass
 
 

@@ -119,7 +119,7 @@ class Fetcher:
     def where(self, extra: Mapping[str, str | int]) -> str:
         try:
             return safe_url(self.request_url(extra))
-        except Exception:  # noqa: BLE001
+        except Exception:
             return self.safe
 
     def get(self, extra: Mapping[str, str | int], page: int) -> Any:
@@ -262,7 +262,7 @@ def _http_message(what: str, reason: str, response: httpx.Response, token_env: s
 def _service_message(response: httpx.Response) -> str:
     try:
         body = response.json()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return " ".join(response.text[:120].split())
     return service_says(body) if isinstance(body, dict) else ""
 

@@ -93,7 +93,7 @@ def _table_plan(conn: Connection, name: str, target: SqlTarget) -> SqlPlan:
             raise target.error("SOURCE_NOT_FOUND", _not_found(name, table, schema, existing, target))
     try:
         pk = [c for c in inspector.get_pk_constraint(table, schema=schema_or_none).get("constrained_columns") or []]
-    except Exception:  # noqa: BLE001 - a view has none; ordering then falls back to all columns
+    except Exception:  # a view has none; ordering then falls back to all columns
         pk = []
 
     def select(order: list[str]) -> sa.Select:
@@ -112,7 +112,7 @@ def _existing_tables(conn: Connection, schema: str | None) -> list[str]:
     for getter in (inspector.get_table_names, inspector.get_view_names):
         try:
             names.extend(getter(schema=schema))
-        except Exception:  # noqa: BLE001 - best effort, for the message only
+        except Exception:  # best effort, for the message only
             if conn.in_transaction():
                 conn.rollback()
     return sorted(set(names))

@@ -48,7 +48,7 @@ class SqlTarget:
         self.label = label
         try:
             self.parsed: URL = make_url(url)
-        except Exception:  # noqa: BLE001 - the parser's message would repeat the URL, password included
+        except Exception:  # the parser's message would repeat the URL, password included
             raise SourceError(
                 "SOURCE_CONFIG", f"the database URL {source_text or ''} is not a valid SQLAlchemy URL"
             ) from None
@@ -75,7 +75,7 @@ class SqlTarget:
         try:
             resolved = resolve_sql_url(url, catalog_dir)
             db_file = sqlite_file(url, catalog_dir)
-        except Exception:  # noqa: BLE001
+        except Exception:
             raise SourceError("SOURCE_CONFIG", f"the database URL {shown} is not a valid SQLAlchemy URL") from None
         target = cls(resolved, "", shown)
         target.label = target.safe if source.url else f"${source.url_env} ({target.safe})"
@@ -113,7 +113,7 @@ class SqlTarget:
             raise self.error(
                 "SOURCE_CONFIG", f"no database driver for {self.parsed.drivername}: {_first_line(exc)}"
             ) from None
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise self.error("SOURCE_CONFIG", f"cannot use the database URL: {_first_line(exc)}") from None
 
     def connect(self, engine: Engine) -> Connection:

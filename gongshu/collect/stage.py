@@ -288,9 +288,9 @@ def _commit(session: Session, load: _Load, ods_table: str, flow_run_id: str | No
 
 
 def _prepare(
-    chunks,  # noqa: ANN001
+    chunks,
     by_column: dict[str, str],
-    hasher,  # noqa: ANN001
+    hasher,
     max_bytes: int,
 ) -> Iterator[tuple[pa.Table, pa.ChunkedArray, raw.ValueChecks]]:
     """Each chunk as the ODS stores it, with its per-row decoding flags and value checks (run ahead

@@ -148,7 +148,7 @@ def notify_gate_failure(
     try:
         body = json.dumps(event.payload(), ensure_ascii=False, default=str).encode("utf-8")
         return _post(webhook_url, body, timeout, retry_delays, event.where)
-    except Exception as exc:  # noqa: BLE001 - a notification must never fail a stage
+    except Exception as exc:  # a notification must never fail a stage
         log.warning("gate-failure notification for %s not sent: %s: %s", event.where, type(exc).__name__, exc)
         return False
 
@@ -169,7 +169,7 @@ def notify_gate_failures(
         return 0
     try:
         events = gate_failures(outcomes, run_id=run_id, flow_run_id=flow_run_id)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.warning("gate-failure notifications not sent: %s: %s", type(exc).__name__, exc)
         return 0
     delivered = 0

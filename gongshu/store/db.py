@@ -116,7 +116,7 @@ def _answering_connection_class(answer_timeout: float) -> type | None:
     class AnsweringConnection(psycopg.Connection):
         # psycopg has no client-side limit on waiting for an answer (libpq neither); its wait()
         # takes a timeout since 3.2, raising an internal OperationalError subclass.
-        def wait(self, gen, interval=0.1, timeout=None):  # noqa: ANN001, ANN201
+        def wait(self, gen, interval=0.1, timeout=None):
             if timeout is not None:
                 return super().wait(gen, interval=interval, timeout=timeout)
             try:
@@ -143,7 +143,7 @@ def _create(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": settings.db_busy_timeout}, **POOL)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -175,7 +175,7 @@ def _create(url: str) -> Engine:
     connector = _Connector(engine.dialect.loaded_dbapi, settings.db_retry_delays)
 
     @event.listens_for(engine, "do_connect")
-    def _connect(dialect, _record, cargs, cparams):  # noqa: ANN001, ANN202
+    def _connect(dialect, _record, cargs, cparams):
         if answering is not None:  # psycopg.connect() is Connection.connect(): the subclass's own
             return connector.connect(lambda: answering.connect(*cargs, **cparams))
         return connector.connect(lambda: dialect.connect(*cargs, **cparams))

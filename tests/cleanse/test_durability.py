@@ -76,7 +76,7 @@ def test_two_runs_at_once_cleanse_a_batch_once(make, db_url):
     inside, second_done = threading.Event(), threading.Event()
     first: dict = {}
 
-    def slow_standardise(res, raw):  # noqa: ANN001, ANN202
+    def slow_standardise(res, raw):
         inside.set()  # run A has its batch in hand and has committed nothing yet
         second_done.wait(timeout=30)
         return standardise_table(res, raw)
@@ -170,7 +170,7 @@ def test_a_live_run_keeps_its_claim_however_long_its_batch_takes(make, db_url, m
     inside, second_done = threading.Event(), threading.Event()
     first: dict = {}
 
-    def slow_standardise(res, raw):  # noqa: ANN001, ANN202
+    def slow_standardise(res, raw):
         inside.set()
         second_done.wait(timeout=30)  # far longer than the claim's timeout
         return standardise_table(res, raw)
@@ -268,7 +268,7 @@ def test_a_crash_in_the_second_batch_keeps_the_record_of_the_first(tmp_path, db_
 
     commits = []
 
-    def die_in_the_second_batch(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def die_in_the_second_batch(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith("INSERT INTO CLEANSE_BATCH"):
             commits.append(statement)
             if len(commits) == 2:

@@ -72,7 +72,7 @@ def mariadb_base_url() -> str:
         with engine.connect() as conn:
             conn.execute(sa.text("select 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         service_unavailable(f"MariaDB at {shown}", exc)
     return MARIADB_URL
 
@@ -130,7 +130,7 @@ class LoopbackServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 hit = Hit(url.path, dict(parse_qsl(url.query)), {k.lower(): v for k, v in self.headers.items()})
                 with owner._lock:
@@ -151,7 +151,7 @@ class LoopbackServer:
                 except OSError:  # the client gave up (timeout tests)
                     pass
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         class Server(ThreadingHTTPServer):

@@ -89,7 +89,7 @@ def test_artifacts_reach_the_prefect_api(catalogs):
     assert len(read_artifact("catalog-resources", again)) == len(rows)
 
 
-def _markdown(key: str, since) -> str:  # noqa: ANN001
+def _markdown(key: str, since) -> str:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 

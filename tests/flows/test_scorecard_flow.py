@@ -27,7 +27,7 @@ SH = dt.timezone(dt.timedelta(hours=8))
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
 
-def latest_artifact(key: str, since: dt.datetime):  # noqa: ANN201
+def latest_artifact(key: str, since: dt.datetime):
     """The newest artifact under ``key`` created after ``since`` (wall-clock time, as the server keeps it)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey

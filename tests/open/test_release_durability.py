@@ -58,7 +58,7 @@ def test_two_runs_at_once_release_a_resource_once(firms, tmp_path, gongshu_home,
     inside, second_done = threading.Event(), threading.Event()
     prepare = stage.prepare
 
-    def slow_prepare(resource, rows):  # noqa: ANN001, ANN202
+    def slow_prepare(resource, rows):
         if threading.current_thread().name == "run-a":
             inside.set()  # run A has read the latest release and written nothing yet
             second_done.wait(timeout=30)
@@ -70,7 +70,7 @@ def test_two_runs_at_once_release_a_resource_once(firms, tmp_path, gongshu_home,
     def run_a() -> None:
         try:
             first["out"] = open_resource(engine, DEPT, firms, "run-a", home=gongshu_home)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # reported below
             first["out"] = exc
 
     thread = threading.Thread(target=run_a, name="run-a")

@@ -100,7 +100,7 @@ class Platform:
             dept = s.query(m.Department).filter_by(key=key).one()
             self._catalog(s, dept, resources, compiled, {})
 
-    def _catalog(self, s, dept, resources, compiled, first_seen) -> None:  # noqa: ANN001
+    def _catalog(self, s, dept, resources, compiled, first_seen) -> None:
         version = 1 + (s.query(m.CatalogVersion).filter_by(department_id=dept.id).count())
         snapshot = {"department": {"id": dept.key, "name": dept.name, "uscc": dept.uscc}, "resources": resources}
         s.add(
@@ -284,10 +284,10 @@ class Platform:
             s.add(m.DownloadLog(downloaded_at=when, department_key=dept, resource_key=res, what="data.csv"))
 
 
-def indicator(scorecard, dept: str, code: str):  # noqa: ANN001, ANN201
+def indicator(scorecard, dept: str, code: str):
     d = next(d for d in scorecard.departments if d.department == dept)
     return next(i for i in d.indicators if i.code == code)
 
 
-def department(scorecard, dept: str):  # noqa: ANN001, ANN201
+def department(scorecard, dept: str):
     return next(d for d in scorecard.departments if d.department == dept)

@@ -62,7 +62,7 @@ async def read_data(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=2000, description="next_cursor of the previous page")] = None,
-    format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
     filters: Annotated[
         list[Annotated[str, StringConstraints(max_length=500, pattern=r"^[^:]*[^:\s][^:]*:")]] | None,
         Query(alias="filter", max_length=20, description="field:value, equality"),
