@@ -12,7 +12,8 @@ from gongshu.runs import STAGES, Outcome
 from gongshu.settings import get_settings
 
 BUILT_STAGES: tuple[str, ...] = ("catalog", "collect", "cleanse", "share", "open", "scorecard")
-"""The stages that have a flow so far, in pipeline order (flows/pipeline.py checks it)."""
+"""The stages that have a flow, in pipeline order: all of ``STAGES`` today; a stage added to
+``gongshu.runs.STAGES`` is refused here until its flow exists (flows/pipeline.py checks the two agree)."""
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
