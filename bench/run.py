@@ -4,7 +4,7 @@ Each benchmark measures itself against its own baseline in the same run (see its
 only runs them in turn, each in its own process, and prints how long each took. Sizes:
 
     .venv/bin/python bench/run.py            # the sizes each benchmark documents (1M rows: tens of minutes)
-    .venv/bin/python bench/run.py --quick    # small sizes, a smoke run of every benchmark (8.5 min on 2 cores)
+    .venv/bin/python bench/run.py --quick    # small sizes, a smoke run of every benchmark (3.5 min on 2 idle cores)
     .venv/bin/python bench/run.py collect_ods share_api   # only these
 
 A benchmark that fails is reported and the others still run; the exit status says whether all passed.
