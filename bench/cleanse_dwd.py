@@ -445,8 +445,8 @@ def child_gongshu(db: str, folder: str) -> dict:
     # at call time). Whatever is not wrapped (building the gate's pandas frames, the commit, ...) is "other".
     phases = {
         "read ODS (ods.read_batch)": ("gongshu.store.ods", "read_batch"),
-        "standardise (standardise_table)": ("gongshu.cleanse.stage", "standardise_table"),
-        "split + de-duplicate (split)": ("gongshu.cleanse.stage", "split"),
+        "standardise (standardise_table)": ("gongshu.cleanse.batch", "standardise_table"),
+        "split + de-duplicate (split)": ("gongshu.cleanse.batch", "split"),
         "gate (gate.evaluate_scoped)": ("gongshu.quality.gate", "evaluate_scoped"),
         "issues: keys (issues.record_keys)": ("gongshu.cleanse.issues", "record_keys"),
         "issues: found (issues.found)": ("gongshu.cleanse.issues", "found"),
@@ -470,8 +470,9 @@ def child_gongshu(db: str, folder: str) -> dict:
 
     for label, (module, attr) in phases.items():
         mod = importlib.import_module(module)
-        if hasattr(mod, attr):
-            setattr(mod, attr, timed(label, getattr(mod, attr)))
+        if not hasattr(mod, attr):  # a moved function would silently time as zero: fail instead
+            raise SystemExit(f"bench/cleanse_dwd.py: {module}.{attr} is gone; point '{label}' at its new place")
+        setattr(mod, attr, timed(label, getattr(mod, attr)))
     commit = "commit (dialect.do_commit)"
     spent[commit] = 0.0
     engine.dialect.do_commit = timed(commit, engine.dialect.do_commit)  # this engine's commits, the DWD one included
