@@ -10,14 +10,16 @@ from prefect import flow
 
 from gongshu import clock
 from gongshu.catalog import discover
-from gongshu.catalog.stage import STAGE, select
+from gongshu.catalog.loader import LoadedCatalog
+from gongshu.catalog.stage import STAGE, CompileResult, select
 from gongshu.runs import RunReport, new_run_id
 from gongshu.settings import get_settings
 from tasks.catalog import compile_department, export_catalog, publish_artifacts, validate_catalogs
+from tasks.each import crash_error, crash_outcome
 from tasks.runlog import log_outcomes
 
 from .common import finish, run_name, task_runner
-from .gather import quoted
+from .gather import Ran, quoted
 
 
 @flow(
@@ -50,7 +52,7 @@ def catalog_flow(
         )
         for item in loaded
     ]
-    results = [f.result() for f in futures]
+    results = [_compiled_or_crashed(item, future) for item, future in zip(loaded, futures, strict=True)]
     compiled = [r.compiled for r in results if r.compiled is not None]
     report.outcomes = [o for r in results for o in r.outcomes]
     log_outcomes(run_id, STAGE, quoted(report.outcomes))
@@ -60,3 +62,16 @@ def catalog_flow(
     report.outputs["expectations"] = str(settings.expectations)
     report.finished_at = clock.now()
     return finish(STAGE, report)
+
+
+def _compiled_or_crashed(item: LoadedCatalog, ran: Ran) -> CompileResult:
+    """The department's compile result; a task run that crashed instead (a defect, its suites not
+    writable) fails that department alone, and the others' results still count."""
+    result = ran.result(raise_on_failure=False)
+    if isinstance(result, CompileResult):
+        return result
+    crashed = CompileResult(loaded=item, compiled=None)
+    crashed.outcomes = [
+        crash_outcome(STAGE, crashed.department, None, crash_error("compiling the catalog crashed", result))
+    ]
+    return crashed

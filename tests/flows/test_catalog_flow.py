@@ -98,3 +98,23 @@ def _markdown(key: str, since) -> str:
     latest = [a for a in found if a.created and a.created >= since]
     assert latest, f"no artifact {key} created since {since}"
     return max(latest, key=lambda a: a.created).data
+
+
+def test_a_department_whose_compile_crashes_fails_alone(catalogs, gongshu_home):
+    """A compile task run that crashes (here: slj's suites cannot be written, a file stands where its
+    folder goes) fails that department with why; the other department compiles and the flow ends."""
+    from flows.catalog import catalog_flow
+    from gongshu.settings import get_settings
+
+    expectations = get_settings().expectations
+    expectations.mkdir(parents=True, exist_ok=True)
+    (expectations / "slj").write_text("not a folder", encoding="utf-8")
+    state = catalog_flow(catalogs=str(catalogs), departments=["scjgj", "slj"], run_id="test-run-4", return_state=True)
+    assert state.is_failed()
+    report = state.result(raise_on_failure=False)
+    failed = [o for o in report.outcomes if o.status == "failed"]
+    assert [(o.department, o.resource) for o in failed] == [("slj", None)]
+    assert failed[0].error.startswith("compiling the catalog crashed: ")
+    assert {o.department for o in report.outcomes if o.status == "completed"} == {"scjgj"}
+    assert {p.parent.name for p in expectations.glob("*/*.clean.json")} == {"scjgj"}
+    assert (gongshu_home / "exports" / "catalog.json").is_file()
