@@ -8,7 +8,6 @@ they are, numbers as JSON writes them (floats by ``repr``), booleans ``true``/``
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,21 +15,7 @@ import pyarrow as pa
 
 from .base import SOURCE_ROW, SourceError, source_rows
 from .httpfetch import Fetcher, service_says
-
-
-def render_json_value(value: Any) -> str | None:
-    """A JSON value of a record as text."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+from .values import render_value
 
 
 @dataclass
@@ -119,6 +104,6 @@ def add_columns(columns: list[str], page: Page, fetched_page: int, notes: list[s
 
 def records_table(columns: list[str], records: list[dict[str, Any]], first_row: int) -> pa.Table:
     """A chunk from records: a text column for each of ``columns`` (missing keys ``None``), and the rows."""
-    arrays = {name: pa.array([render_json_value(r.get(name)) for r in records], type=pa.string()) for name in columns}
+    arrays = {name: pa.array([render_value(r.get(name)) for r in records], type=pa.string()) for name in columns}
     arrays[SOURCE_ROW] = source_rows(first_row, len(records))
     return pa.table(arrays)

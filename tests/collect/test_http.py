@@ -17,7 +17,7 @@ from gongshu.catalog.model import HttpSource, Paging
 from gongshu.collect.base import SOURCE_ROW, Reading, SourceError
 from gongshu.collect.httpapi import read_http
 from gongshu.collect.httpfetch import safe_url
-from gongshu.collect.httprecords import render_json_value
+from gongshu.collect.values import render_value
 from tests.collect.conftest import Hit, LoopbackServer, json_answer
 from tests.conftest import REPO
 
@@ -315,14 +315,14 @@ def test_credentials_in_the_url_are_never_shown(
     assert "Pw-Secret" not in text and "K-Secret" not in text
 
 
-def test_render_json_value():
-    assert render_json_value("文本") == "文本"
-    assert render_json_value(7) == "7"
-    assert render_json_value(25.3) == "25.3"
-    assert render_json_value(1e-7) == "1e-07"
-    assert render_json_value(True) == "true"
-    assert render_json_value(None) is None
-    assert render_json_value({"a": [1, "乙"]}) == '{"a":[1,"乙"]}'
+def test_json_values_render_as_text():
+    assert render_value("文本") == "文本"
+    assert render_value(7) == "7"
+    assert render_value(25.3) == "25.3"
+    assert render_value(1e-7) == "1e-07"
+    assert render_value(True) == "true"
+    assert render_value(None) is None
+    assert render_value({"a": [1, "乙"]}) == '{"a":[1,"乙"]}'
 
 
 # --------------------------------------------------------------------------------------------------
@@ -344,6 +344,6 @@ def test_qxj_samples_through_the_catalog(sample_api_port: int):
         served = json.loads((REPO / "samples" / entry["source"]).read_text(encoding="utf-8"))
         assert reading.columns == list(served[0])
         first = reading.columns[0]
-        assert [r[first] for r in rows] == [render_json_value(r.get(first)) for r in served]
+        assert [r[first] for r in rows] == [render_value(r.get(first)) for r in served]
         assert [r[SOURCE_ROW] for r in rows] == list(range(1, len(rows) + 1))
         assert reading.notes == []

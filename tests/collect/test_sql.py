@@ -23,7 +23,8 @@ from sqlalchemy.engine import make_url
 from gongshu.catalog import load_catalog
 from gongshu.catalog.model import SqlSource
 from gongshu.collect.base import SOURCE_ROW, Reading, SourceError
-from gongshu.collect.sqldb import read_sql, render_value
+from gongshu.collect.sqldb import read_sql
+from gongshu.collect.values import render_value
 from tests.conftest import REPO
 
 CATALOGS = REPO / "catalogs"
