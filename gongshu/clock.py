@@ -124,10 +124,8 @@ def current_period(moment: dt.datetime | None = None) -> str:
 
 def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) of a month in Asia/Shanghai, as UTC datetimes."""
-    year, month = (int(p) for p in period.split("-"))
-    start = dt.datetime(year, month, 1, tzinfo=SHANGHAI)
-    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=SHANGHAI)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    first, last = month_days(period)
+    return start_of_day(first), start_of_day(last + dt.timedelta(days=1))
 
 
 def month_days(period: str) -> tuple[dt.date, dt.date]:
