@@ -76,10 +76,6 @@ def _label(resource: Resource, column: str) -> str:
     return f" ({f.label})" if f is not None and f.label else ""
 
 
-def _meta(rule: str, field: str | None = None) -> dict:
-    return {"gongshu": {"generated": True, "rule": rule, "field": field}}
-
-
 def check_release(resource: Resource, frame: pd.DataFrame) -> PublishCheck:
     """Scan every column of the masked ``frame`` and judge it (see the module docstring)."""
     import great_expectations as gx
@@ -94,7 +90,10 @@ def check_release(resource: Resource, frame: pd.DataFrame) -> PublishCheck:
         name=f"{resource.id}.{GATE}.fields",
         expectations=[
             gxe.ExpectColumnValuesToNotBeInSet(
-                column=_LEVEL, value_set=["L4"], severity=FailureSeverity(RULES["OPEN_L4"].gate), meta=_meta("OPEN_L4")
+                column=_LEVEL,
+                value_set=["L4"],
+                severity=FailureSeverity(RULES["OPEN_L4"].gate),
+                meta=gate.rule_meta("OPEN_L4"),
             )
         ],
     )
@@ -113,7 +112,11 @@ def check_release(resource: Resource, frame: pd.DataFrame) -> PublishCheck:
             name=f"{resource.id}.{GATE}.{kind}",
             expectations=[
                 gxe.ExpectColumnMaxToBeBetween(
-                    column=c, min_value=0, max_value=0, severity=FailureSeverity(RULES[rule].gate), meta=_meta(rule, c)
+                    column=c,
+                    min_value=0,
+                    max_value=0,
+                    severity=FailureSeverity(RULES[rule].gate),
+                    meta=gate.rule_meta(rule, c),
                 )
                 for c in columns
             ],

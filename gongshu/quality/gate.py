@@ -89,6 +89,12 @@ class GateResult:
         return out
 
 
+def rule_meta(rule: str, field: str | None = None) -> dict[str, Any]:
+    """The ``meta`` of an expectation generated for ``rule`` (on ``field``), by which a check names
+    the rule it broke; the raw and publish gates write it, the clean gate's builder adds its scope."""
+    return {"gongshu": {"generated": True, "rule": rule, "field": field}}
+
+
 def _brief(check: Check) -> str:
     where = f" on {check.column}" if check.column else ""
     count = f" ({check.unexpected_count} rows)" if check.unexpected_count else ""

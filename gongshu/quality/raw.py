@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from ..catalog.model import Resource
 from ..rules.codes import RULES
 from ..store.ods import SOURCE_ROW
+from .gate import rule_meta
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
@@ -41,10 +42,6 @@ LISTED = 10
 """Faulty values named in an error; the rest are counted."""
 # U+FFFD, and what UTF-8 bytes of U+FFFD look like when decoded as GBK
 MANGLED = ("\ufffd", "锟斤拷")
-
-
-def _meta(rule: str, field: str | None = None) -> dict:
-    return {"gongshu": {"generated": True, "rule": rule, "field": field}}
 
 
 def _severity(rule: str, twin: bool = False) -> FailureSeverity:
@@ -66,10 +63,13 @@ def header_suite(department: str, resource: Resource) -> ExpectationSuite:
                 column_set=columns,
                 exact_match=False,
                 severity=_severity("COLUMNS_MISSING"),
-                meta=_meta("COLUMNS_MISSING"),
+                meta=rule_meta("COLUMNS_MISSING"),
             ),
             gxe.ExpectTableColumnsToMatchSet(
-                column_set=columns, exact_match=True, severity=_severity("COLUMNS_EXTRA"), meta=_meta("COLUMNS_EXTRA")
+                column_set=columns,
+                exact_match=True,
+                severity=_severity("COLUMNS_EXTRA"),
+                meta=rule_meta("COLUMNS_EXTRA"),
             ),
         ],
     )
@@ -88,7 +88,7 @@ def rows_suite(department: str, resource: Resource, incremental: bool = False) -
                 min_value=0 if incremental else q.min_rows,
                 max_value=q.max_rows,
                 severity=_severity("ROW_COUNT"),
-                meta=_meta("ROW_COUNT"),
+                meta=rule_meta("ROW_COUNT"),
             ),
             # a few mangled rows are quarantined by cleansing; more than the catalog tolerates stop the batch
             gxe.ExpectColumnValuesToBeInSet(
@@ -96,22 +96,22 @@ def rows_suite(department: str, resource: Resource, incremental: bool = False) -
                 value_set=[False],
                 mostly=1 - q.max_invalid_ratio,
                 severity=_severity("TEXT_UNDECODABLE"),
-                meta=_meta("TEXT_UNDECODABLE"),
+                meta=rule_meta("TEXT_UNDECODABLE"),
             ),
             gxe.ExpectColumnValuesToBeInSet(
                 column=UNDECODABLE,
                 value_set=[False],
                 severity=_severity("TEXT_UNDECODABLE", twin=True),
-                meta=_meta("TEXT_UNDECODABLE"),
+                meta=rule_meta("TEXT_UNDECODABLE"),
             ),
             gxe.ExpectColumnValuesToBeInSet(
-                column=NUL_BYTE, value_set=[False], severity=_severity("TEXT_NUL_BYTE"), meta=_meta("TEXT_NUL_BYTE")
+                column=NUL_BYTE, value_set=[False], severity=_severity("TEXT_NUL_BYTE"), meta=rule_meta("TEXT_NUL_BYTE")
             ),
             gxe.ExpectColumnValuesToBeInSet(
                 column=TOO_LARGE,
                 value_set=[False],
                 severity=_severity("VALUE_TOO_LARGE"),
-                meta=_meta("VALUE_TOO_LARGE"),
+                meta=rule_meta("VALUE_TOO_LARGE"),
             ),
         ],
     )
