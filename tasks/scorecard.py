@@ -13,7 +13,7 @@ from gongshu.clock import period_label
 from gongshu.scorecard.charts import score
 from gongshu.scorecard.compute import compute_scorecard
 from gongshu.scorecard.config import ScorecardConfig
-from gongshu.scorecard.model import DepartmentScore, Scorecard
+from gongshu.scorecard.model import DepartmentScore, Fix, Scorecard
 from gongshu.scorecard.site import change, figure, marks, rank_move
 from gongshu.scorecard.stage import Published, publish
 from gongshu.settings import get_settings
@@ -58,6 +58,12 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _fix(fix: Fix) -> str:
+    due = f"（整改期限 {fix.deadline.isoformat()}）" if fix.deadline else ""
+    where = f"；见 {fix.where}" if fix.where else ""
+    return _cell(f"{fix.text}{due}{where}")
+
+
 def department_markdown(card: Scorecard, d: DepartmentScore, page: str | None = None) -> str:
     """The department's month as the Prefect UI shows it: rank and total first, then each indicator,
     then what to fix (the first :data:`FIXES_SHOWN`), then where its page is."""
@@ -80,7 +86,7 @@ def department_markdown(card: Scorecard, d: DepartmentScore, page: str | None = 
         )
     fixes = [(i.name, fix) for i in d.indicators for fix in i.fixes]
     lines += ["", f"## 整改清单（{len(fixes)} 项）", ""]
-    lines += [f"{n}. {_cell(name)}：{_cell(fix)}" for n, (name, fix) in enumerate(fixes[:FIXES_SHOWN], start=1)]
+    lines += [f"{n}. {_cell(name)}：{_fix(fix)}" for n, (name, fix) in enumerate(fixes[:FIXES_SHOWN], start=1)]
     if len(fixes) > FIXES_SHOWN:
         lines.append(f"\n另有 {len(fixes) - FIXES_SHOWN} 项，见部门页面。")
     if not fixes:

@@ -31,7 +31,7 @@ from ..catalog.model import Catalog
 from ..clock import SHANGHAI, WorkCalendar
 from ..store import models as m
 from .config import ScorecardConfig
-from .model import Evidence
+from .model import Evidence, Fix
 
 log = logging.getLogger(__name__)
 
@@ -130,18 +130,23 @@ class Result:
     denominator: float | None
     value: float | None
     evidence: tuple[Evidence, ...] = ()
-    fixes: tuple[str, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+
+
+def as_fixes(items: Iterable[Fix | str]) -> tuple[Fix, ...]:
+    """整改清单 items; a bare text is an item without a deadline or a place to look."""
+    return tuple(f if isinstance(f, Fix) else Fix(f) for f in items)
 
 
 NOT_APPLICABLE = Result(None, None, None)
 
 
 def ratio(
-    num: float, den: float, evidence: Iterable[Evidence] = (), fixes: Iterable[str] = (), *, limit: int
+    num: float, den: float, evidence: Iterable[Evidence] = (), fixes: Iterable[Fix | str] = (), *, limit: int
 ) -> Result:
     """num / den × 100; 不适用 (value None) when nothing was due."""
     value = 100.0 * num / den if den else None
-    return Result(num, den, value, limit_evidence(evidence, limit), tuple(fixes))
+    return Result(num, den, value, limit_evidence(evidence, limit), as_fixes(fixes))
 
 
 def limit_evidence(items: Iterable[Evidence], limit: int) -> tuple[Evidence, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .config import ScorecardConfig
-from .indicators import Context, Indicator, Result, limit_evidence, mmdd, ratio, short
+from .indicators import Context, Indicator, Result, as_fixes, limit_evidence, mmdd, ratio, short
 from .model import Evidence
 
 
@@ -34,7 +34,7 @@ def metadata_completeness(ctx: Context) -> dict[str, Result]:
         total = sum(r.completeness for r in dept.resources)
         count = len(dept.resources)
         limit = ctx.config.evidence_limit
-        out[key] = Result(total, count, total / count, limit_evidence(evidence, limit), tuple(fixes))
+        out[key] = Result(total, count, total / count, limit_evidence(evidence, limit), as_fixes(fixes))
     return out
 
 

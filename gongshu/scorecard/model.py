@@ -29,6 +29,20 @@ class Evidence:
     """What happened, in Chinese, for the department page (e.g. 「企业登记信息 2026-11-03 归集成功」)."""
     ok: bool
     at: dt.datetime | None = None
+    charged_in: str | None = None
+    """One fault, one deduction: the fact's root cause is charged in another indicator (its code);
+    shown here as evidence marked 已扣分, never deducted again. None: this indicator charges it."""
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One 整改清单 item: what to do (Chinese), by when, and where the department sees the problem."""
+
+    text: str
+    deadline: dt.date | None = None
+    """整改期限: the last day (Asia/Shanghai) to fix it, counted in working days on the holiday calendar."""
+    where: str | None = None
+    """The 反馈表 file, sheet and row, or the evidence that shows it (Chinese, no server path)."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +62,28 @@ class IndicatorScore:
     value: float | None
     """0–100, or None: 不适用 (nothing due in the period)."""
     evidence: tuple[Evidence, ...] = ()
-    fixes: tuple[str, ...] = ()
-    """整改清单 items, concrete and in Chinese (which resource, what to do)."""
+    fixes: tuple[Fix, ...] = ()
+    """整改清单 items, concrete and in Chinese (which resource, what to do, by when, where to look)."""
 
     @property
     def applicable(self) -> bool:
         return self.value is not None
+
+
+@dataclass(frozen=True)
+class AppealNote:
+    """A 申诉 as the department's page shows it: which evidence item, why, and the decision."""
+
+    id: int
+    indicator: str
+    """The indicator's code."""
+    evidence_ref: str
+    reason: str
+    status: Literal["pending", "accepted", "rejected"]
+    decision: str | None = None
+    """The administrator's reason (Chinese)."""
+    filed_at: dt.datetime | None = None
+    decided_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +105,8 @@ class DepartmentScore:
     """黑榜."""
     note: str | None = None
     """Why the department has no total, in Chinese (e.g. 「未登记数据资源，不参与排名」); None otherwise."""
+    appeals: tuple[AppealNote, ...] = ()
+    """申诉 about this department's evidence in this period's versions, every one kept with its decision."""
 
     @property
     def change(self) -> float | None:
@@ -97,4 +129,36 @@ class Scorecard:
     config_hash: str
     """SHA-256 of the scorecard configuration used: a recomputation with another weighting shows."""
     sample: bool = False
-    """Computed from demo data: every output says 示例数据."""
+    """Computed from demo data: every output says 示例数据. Stored with the period: a recompute keeps it."""
+    provisional: bool = False
+    """暂定: the month is still in progress; every output says so and it is never stored as the result."""
+    version: int = 1
+    """A closed month is stored once as version 1; an accepted 申诉 re-issues it as the next version."""
+    revisions: tuple[Revision, ...] = ()
+    """Every version of the period issued so far, oldest first (this one last), with why it was re-issued."""
+    platform: tuple[PlatformGap, ...] = ()
+    """平台运行: due windows the platform itself never attempted (charged to no department)."""
+    platform_ran: bool = True
+    """False when the platform ran nothing that was due in the period: no month of 100s, no ranking."""
+
+
+@dataclass(frozen=True)
+class Revision:
+    version: int
+    issued_at: dt.datetime
+    reason: str | None = None
+    """Why this version replaced the one before (Chinese; e.g. 「申诉 #3 成立：…」); None for version 1."""
+
+
+@dataclass(frozen=True)
+class PlatformGap:
+    """A due window in which the platform did not run a stage for some resources: the administrator's
+    to answer for, not the departments'."""
+
+    stage: str
+    """collect, open, …"""
+    window: str
+    """The window's label as the scorecard prints it (11-03, 11-02～11-08, 2026年11月)."""
+    resources: int
+    """How many due resources the platform did not attempt in it."""
+    departments: tuple[str, ...] = ()

@@ -30,7 +30,7 @@ from markupsafe import Markup
 from ..clock import local_time, period_label, resolve_generated_at
 from ..files import write_atomic
 from .charts import Bar, HeatColumn, HeatRow, Series, bar_chart, heatmap, score, sparkline, trend_chart
-from .model import DepartmentScore, Evidence, IndicatorScore, Scorecard
+from .model import DepartmentScore, Evidence, Fix, IndicatorScore, Scorecard
 
 TITLE = "台州市公共数据工作考核晾晒"
 HERE = Path(__file__).parent
@@ -199,17 +199,17 @@ def beijing(moment: dt.datetime) -> str:
     return local_time(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def fix_groups(d: DepartmentScore) -> list[tuple[str, list[tuple[IndicatorScore, list[tuple[int, str]]]]]]:
+def fix_groups(d: DepartmentScore) -> list[tuple[str, list[tuple[IndicatorScore, list[tuple[int, Fix]]]]]]:
     """整改清单: by 维度, then indicator, items numbered through the whole list."""
-    out: dict[str, list[tuple[IndicatorScore, list[tuple[int, str]]]]] = {}
+    out: dict[str, list[tuple[IndicatorScore, list[tuple[int, Fix]]]]] = {}
     n = 0
     for i in d.indicators:
         if not i.fixes:
             continue
         items = []
-        for text in i.fixes:
+        for fix in i.fixes:
             n += 1
-            items.append((n, text))
+            items.append((n, fix))
         out.setdefault(i.dimension, []).append((i, items))
     return list(out.items())
 

@@ -12,11 +12,57 @@ from sqlalchemy import Engine
 from ..clock import month_days
 from ..store import models as m
 from ..store.db import session_scope
-from .model import DepartmentScore, Evidence, IndicatorScore, Scorecard
+from .model import AppealNote, DepartmentScore, Evidence, Fix, IndicatorScore, Scorecard
 
 
 def _evidence(e: Evidence) -> dict[str, Any]:
-    return {"kind": e.kind, "ref": e.ref, "text": e.text, "ok": e.ok, "at": e.at.isoformat() if e.at else None}
+    out = {"kind": e.kind, "ref": e.ref, "text": e.text, "ok": e.ok, "at": e.at.isoformat() if e.at else None}
+    if e.charged_in:
+        out["charged_in"] = e.charged_in
+    return out
+
+
+def _fix(f: Fix) -> dict[str, Any]:
+    return {"text": f.text, "deadline": f.deadline.isoformat() if f.deadline else None, "where": f.where}
+
+
+def _load_fix(f: dict[str, Any] | str) -> Fix:
+    if isinstance(f, str):  # stored before 整改 items had a deadline
+        return Fix(f)
+    return Fix(f["text"], dt.date.fromisoformat(f["deadline"]) if f.get("deadline") else None, f.get("where"))
+
+
+def _when(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _appeal(a: AppealNote) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "indicator": a.indicator,
+        "evidence_ref": a.evidence_ref,
+        "reason": a.reason,
+        "status": a.status,
+        "decision": a.decision,
+        "filed_at": _when(a.filed_at),
+        "decided_at": _when(a.decided_at),
+    }
+
+
+def _load_appeal(a: dict[str, Any]) -> AppealNote:
+    def when(key: str) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(a[key]) if a.get(key) else None
+
+    return AppealNote(
+        id=a["id"],
+        indicator=a["indicator"],
+        evidence_ref=a["evidence_ref"],
+        reason=a["reason"],
+        status=a["status"],
+        decision=a.get("decision"),
+        filed_at=when("filed_at"),
+        decided_at=when("decided_at"),
+    )
 
 
 def _indicator(i: IndicatorScore) -> dict[str, Any]:
@@ -30,7 +76,7 @@ def _indicator(i: IndicatorScore) -> dict[str, Any]:
         "denominator": i.denominator,
         "value": i.value,
         "evidence": [_evidence(e) for e in i.evidence],
-        "fixes": list(i.fixes),
+        "fixes": [_fix(f) for f in i.fixes],
     }
 
 
@@ -47,6 +93,7 @@ def to_payload(d: DepartmentScore) -> dict[str, Any]:
         "red": d.red,
         "black": d.black,
         "note": d.note,
+        "appeals": [_appeal(a) for a in d.appeals],
     }
 
 
@@ -63,10 +110,11 @@ def from_payload(p: dict[str, Any]) -> DepartmentScore:
                     text=e["text"],
                     ok=e["ok"],
                     at=dt.datetime.fromisoformat(e["at"]) if e["at"] else None,
+                    charged_in=e.get("charged_in"),
                 )
                 for e in i["evidence"]
             ),
-            fixes=tuple(i["fixes"]),
+            fixes=tuple(_load_fix(f) for f in i["fixes"]),
         )
         for i in p["indicators"]
     )
@@ -82,6 +130,7 @@ def from_payload(p: dict[str, Any]) -> DepartmentScore:
         red=p.get("red", False),
         black=p.get("black", False),
         note=p.get("note"),
+        appeals=tuple(_load_appeal(a) for a in p.get("appeals") or ()),
     )
 
 

@@ -98,6 +98,8 @@ FIXES_COLUMNS = (
     Column("维度"),
     Column("指标"),
     Column("整改事项", wrap=True, max_width=70),
+    Column("整改期限"),
+    Column("问题所在", wrap=True, max_width=40),
     Column("整改情况（部门填写）", wrap=True, max_width=30),
 )
 
@@ -138,7 +140,10 @@ def detail_rows(card: Scorecard) -> list[list[Any]]:
 
 def fix_rows(card: Scorecard) -> list[list[Any]]:
     items = [(d, i, fix) for d in card.departments for i in d.indicators for fix in i.fixes]
-    return [[n, d.name, i.dimension, i.name, fix, None] for n, (d, i, fix) in enumerate(items, start=1)]
+    return [
+        [n, d.name, i.dimension, i.name, fix.text, fix.deadline.isoformat() if fix.deadline else None, fix.where, None]
+        for n, (d, i, fix) in enumerate(items, start=1)
+    ]
 
 
 def _title(ws: Worksheet, card: Scorecard, what: str) -> None:

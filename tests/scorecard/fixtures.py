@@ -284,6 +284,11 @@ class Platform:
             s.add(m.DownloadLog(downloaded_at=when, department_key=dept, resource_key=res, what="data.csv"))
 
 
+def texts(fixes) -> tuple[str, ...]:
+    """The texts of 整改清单 items."""
+    return tuple(f.text for f in fixes)
+
+
 def indicator(scorecard, dept: str, code: str):
     d = next(d for d in scorecard.departments if d.department == dept)
     return next(i for i in d.indicators if i.code == code)

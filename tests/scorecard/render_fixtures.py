@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from gongshu.scorecard.model import DepartmentScore, Evidence, IndicatorScore, Scorecard
+from gongshu.scorecard.model import DepartmentScore, Evidence, Fix, IndicatorScore, Scorecard
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 COMPUTED_AT = dt.datetime(2026, 12, 1, 2, 0, tzinfo=BEIJING)
@@ -82,13 +82,19 @@ def _evidence(dept: str, code: str, value: float | None) -> tuple[Evidence, ...]
     return (good, bad)
 
 
-def _fixes(dept: str, code: str, value: float | None) -> tuple[str, ...]:
+def _fixes(dept: str, code: str, value: float | None) -> tuple[Fix, ...]:
     if value is None or value >= 99.9:
         return ()
     name = INDICATORS[code][1]
-    items = [f"「双随机抽查结果」{name}为 {value:.1f}：请核对本部门业务系统，12月10日前补齐"]
+    items = [
+        Fix(
+            f"「双随机抽查结果」{name}为 {value:.1f}：请核对本部门业务系统后补齐",
+            dt.date(2026, 12, 10),
+            "数据质量问题反馈表「问题明细」第 3 行",
+        )
+    ]
     if value < 70:
-        items.append(f"「企业年报信息」{name}偏低：请指定专人负责，按月报送")
+        items.append(Fix(f"「企业年报信息」{name}偏低：请指定专人负责，按月报送"))
     return tuple(items)
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from gongshu.scorecard.compute import compute_scorecard
 
-from .fixtures import AFTER, PERIOD, at, indicator, resource
+from .fixtures import AFTER, PERIOD, at, indicator, resource, texts
 
 
 def test_metadata_completeness_is_the_mean_over_resources(platform, config):
@@ -16,7 +16,7 @@ def test_metadata_completeness_is_the_mean_over_resources(platform, config):
     # r1: 13/13 = 100; r2 without summary: 12/13 = 92.3 (as the catalog rounds it); (100 + 92.3) / 2
     assert (ind.numerator, ind.denominator) == (pytest.approx(192.3), 2)
     assert ind.value == pytest.approx(96.15)
-    assert ind.fixes == ("资源r2（r2）：在目录中补充元数据 信息资源摘要 (summary)",)
+    assert texts(ind.fixes) == ("资源r2（r2）：在目录中补充元数据 信息资源摘要 (summary)",)
     assert [e.ok for e in ind.evidence] == [False, True]  # problems first
     assert "元数据" in ind.formula and ind.weight == 10
 
@@ -47,10 +47,10 @@ def test_catalog_validity_uses_the_last_catalog_run_of_the_period(platform, conf
     assert a.value == pytest.approx(66.667, abs=1e-3)
     bad = [e for e in a.evidence if not e.ok]
     assert [(e.kind, e.ref) for e in bad] == [("run", "late")] and "未知类型 txt" in bad[0].text
-    assert any("r2" in f and "未知类型 txt" in f for f in a.fixes)
+    assert any("r2" in f and "未知类型 txt" in f for f in texts(a.fixes))
     b = indicator(sc, "b", "catalog_validity")
     assert (b.numerator, b.denominator, b.value) == (0, 2, 0.0)
-    assert b.fixes[0].startswith("目录文件整体出错") and "YAML syntax error" in b.fixes[0]
+    assert texts(b.fixes)[0].startswith("目录文件整体出错") and "YAML syntax error" in texts(b.fixes)[0]
     # c was in no catalog run of the period: nothing evaluated, 不适用
     assert indicator(sc, "c", "catalog_validity").value is None
 
@@ -69,7 +69,7 @@ def test_collection_rate(platform, config):
     assert (ind.numerator, ind.denominator, ind.value) == (1, 2, 50.0)
     (bad,) = [e for e in ind.evidence if not e.ok]
     assert "资源r2" in bad.text and "失败 2 次" in bad.text and "源文件不存在" in bad.text
-    assert ind.fixes == ("资源r2（r2）：本期归集均失败，按提示处理后重新归集：源文件不存在: r2.csv",)
+    assert texts(ind.fixes) == ("资源r2（r2）：本期归集均失败，按提示处理后重新归集：源文件不存在: r2.csv",)
 
 
 def test_collection_timeliness_by_update_cycle(platform, config):
@@ -100,7 +100,10 @@ def test_collection_timeliness_by_update_cycle(platform, config):
     assert "应归集 21 次，按时 3 次" in texts["a.daily"] and "11-05" in texts["a.daily"]
     assert "应归集 5 次，按时 2 次" in texts["a.weekly"]
     assert "a.quarterly" not in texts and "a.irregular" not in texts
-    assert any(f.startswith("资源daily（daily）：按更新周期「每日」归集，本期 18 个周期未归集") for f in ind.fixes)
+    assert any(
+        f.startswith("资源daily（daily）：按更新周期「每日」归集，本期 18 个周期未归集")
+        for f in (x.text for x in ind.fixes)
+    )
 
 
 def test_collection_timeliness_counts_windows_from_registration_and_up_to_now(platform, config):

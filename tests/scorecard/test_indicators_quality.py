@@ -7,7 +7,7 @@ import pytest
 from gongshu.scorecard.compute import compute_scorecard
 from gongshu.scorecard.config import parse_config
 
-from .fixtures import AFTER, PERIOD, at, indicator, resource
+from .fixtures import AFTER, PERIOD, at, indicator, resource, texts
 
 
 def _batches(platform) -> None:
@@ -32,7 +32,7 @@ def test_gate_pass_rate_counts_each_batch_by_its_last_attempt(platform, config):
     assert ind.value == pytest.approx(66.667, abs=1e-3)
     bad = [e for e in ind.evidence if not e.ok]
     assert {e.kind for e in bad} == {"run", "resource"} and any("b2" in e.text for e in bad)
-    assert len(ind.fixes) == 1 and ind.fixes[0].startswith("资源r1（r1）：1 个批次未通过清洗质量门")
+    assert len(ind.fixes) == 1 and texts(ind.fixes)[0].startswith("资源r1（r1）：1 个批次未通过清洗质量门")
 
 
 def test_row_pass_rate_counts_rows_that_were_or_would_have_been_loaded(platform, config):
@@ -67,7 +67,7 @@ def test_issue_fix_rate_five_working_days(platform, config):
     assert set(issues) == {str(late), str(still_open)}
     assert "应于 11-09 前整改，11-10 整改，超期" in issues[str(late)]
     assert "未整改" in issues[str(still_open)]
-    assert ind.fixes == (
+    assert texts(ind.fixes) == (
         "资源r1（r1）：2 个数据质量问题未在 5 个工作日内整改（PHONE_FORMAT），按数据质量问题反馈表更正源数据并重新报送",
     )
     assert "5 个工作日" in ind.formula

@@ -6,7 +6,7 @@ import pytest
 
 from gongshu.scorecard.compute import compute_scorecard
 
-from .fixtures import AFTER, PERIOD, at, department, indicator, resource
+from .fixtures import AFTER, PERIOD, at, department, indicator, resource, texts
 
 
 def test_share_degree(platform, config):
@@ -15,7 +15,7 @@ def test_share_degree(platform, config):
     ind = indicator(sc, "a", "share_degree")
     assert (ind.numerator, ind.denominator) == (2, 3)  # r3 不予共享
     assert ind.value == pytest.approx(66.667, abs=1e-3)
-    assert len(ind.fixes) == 1 and ind.fixes[0].startswith("资源r3（r3）：目录登记为不予共享")
+    assert len(ind.fixes) == 1 and texts(ind.fixes)[0].startswith("资源r3（r3）：目录登记为不予共享")
 
 
 def test_request_timeliness(platform, config):
@@ -36,7 +36,7 @@ def test_request_timeliness(platform, config):
     assert ev[str(on_time)].ok and not ev[str(late)].ok
     assert ev[str(late)].text == "交通运输局 申请 资源r1（11-04 申请，应于 11-11 前答复）：11-12 答复，超期"
     assert ev[str(unanswered)].text.endswith("未答复")
-    assert ind.fixes[0] == f"尽快答复已超期的 1 个共享申请（#{unanswered}）"
+    assert texts(ind.fixes)[0] == f"尽快答复已超期的 1 个共享申请（#{unanswered}）"
     # b had nothing due: 不适用, not 100
     assert indicator(sc, "b", "request_timeliness").value is None
 
@@ -59,8 +59,8 @@ def test_open_rate(platform, config):
     assert (ind.numerator, ind.denominator) == (1, 3)  # openable: r1, r2, r5
     ok = [e for e in ind.evidence if e.ok]
     assert [(e.kind, e.ref) for e in ok] == [("release", str(release))]
-    assert ind.fixes[0].startswith("资源r2（r2）：目录登记为无条件开放，但 L2 数据只能依申请开放")
-    assert ind.fixes[1].startswith("资源r5（r5）：完成归集与清洗并通过发布质量门后开放")
+    assert texts(ind.fixes)[0].startswith("资源r2（r2）：目录登记为无条件开放，但 L2 数据只能依申请开放")
+    assert texts(ind.fixes)[1].startswith("资源r5（r5）：完成归集与清洗并通过发布质量门后开放")
 
 
 def test_open_timeliness(platform, config):

@@ -104,9 +104,12 @@ def test_indicator_detail_values(book):
 def test_fix_list(book):
     rows = _rows(book["整改清单"])
     expected = [
-        (d.name, i.dimension, i.name, f) for d in scorecard().departments for i in d.indicators for f in i.fixes
+        (d.name, i.dimension, i.name, f.text, f.deadline.isoformat() if f.deadline else None, f.where)
+        for d in scorecard().departments
+        for i in d.indicators
+        for f in i.fixes
     ]
-    assert [(r["部门"], r["维度"], r["指标"], r["整改事项"]) for r in rows] == expected
+    assert [(r["部门"], r["维度"], r["指标"], r["整改事项"], r["整改期限"], r["问题所在"]) for r in rows] == expected
     assert [r["序号"] for r in rows] == list(range(1, len(expected) + 1))
     assert rows[0]["部门"] == NAMES["scjgj"] and "元数据完整度为 96.7" in rows[0]["整改事项"]
     assert all(r["整改情况（部门填写）"] is None for r in rows)
