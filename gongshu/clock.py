@@ -181,6 +181,13 @@ class WorkCalendar:
                 left -= 1
         return end_of_day(day)
 
+    def working_days_after(self, start: dt.datetime, end: dt.datetime) -> int:
+        """The working days after the day of ``start`` up to the day of ``end`` (Asia/Shanghai),
+        that day included: how many of :meth:`add_working_days`'s days a task took, so that a task
+        done by ``add_working_days(start, n)`` took at most ``n``."""
+        first, last = local_day(start) + dt.timedelta(days=1), local_day(end)
+        return sum(1 for d in days_between(first, last) if self.is_working_day(d))
+
 
 WEEKDAYS = WorkCalendar()
 """Monday to Friday, no holidays."""
