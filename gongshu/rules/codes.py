@@ -5,7 +5,8 @@ scorecard all use it. Its record says what the code does in the cleansing stage'
 (``quarantine``: None when only a gate reports it), in a quality gate (``gate``: None when no gate
 checks it), and what the department is told in its feedback workbook: 问题说明 (``problem``) and
 修改建议 (``advice``), written for a clerk who knows the data but not the platform. Codes only a gate
-reports are never shown to a department as a problem of a record and carry no such text.
+reports are never a problem of a record, but they carry the same two sentences: the 反馈表 says
+why a 质量门禁 did not pass, and the scorecard's 整改清单 what to do, in them (never the code alone).
 :func:`gongshu.rules.advice.advice_for` makes the advice specific to the value.
 """
 
@@ -223,19 +224,85 @@ _QUARANTINE = [
 
 _GATE_ONLY = [
     # the clean gate (gongshu.quality.generate)
-    Rule("COLUMNS_MISMATCH", None, "critical"),
-    Rule("ROW_COUNT", None, "critical"),  # the raw gate too
-    Rule("INVALID_RATIO", None, "critical"),
+    Rule(
+        "COLUMNS_MISMATCH",
+        None,
+        "critical",
+        "清洗后的数据项与目录登记的数据项不一致，这批数据没有入库。",
+        "请核对目录登记的数据项与实际提供的数据是否一致；目录没有变化的，平台会自行处理。",
+    ),
+    Rule(
+        "ROW_COUNT",  # the raw gate too
+        None,
+        "critical",
+        "记录数不足：这批数据能够入库的记录少于目录规定的最少记录数，这批数据没有入库。",
+        "请确认提供的是完整数据，并按「问题明细」改正有错误的记录后重新报送。",
+    ),
+    Rule(
+        "INVALID_RATIO",
+        None,
+        "critical",
+        "错误记录过多：这批数据中有错误被隔离的记录所占比例超过目录规定的上限，整批数据没有入库。",
+        "请按「问题明细」改正有错误的记录，下次归集时平台自动复核。",
+    ),
     # the raw gate (gongshu.quality.raw)
-    Rule("COLUMNS_MISSING", None, "critical"),
-    Rule("COLUMNS_EXTRA", None, "warning"),
-    Rule("TEXT_UNDECODABLE", None, "critical"),
-    Rule("TEXT_NUL_BYTE", None, "critical"),
-    Rule("VALUE_TOO_LARGE", None, "critical"),
+    Rule(
+        "COLUMNS_MISSING",
+        None,
+        "critical",
+        "缺少数据项：提供的数据中没有目录登记的某些列。",
+        "请按目录登记的数据项提供完整的列，列名与目录一致。",
+    ),
+    Rule(
+        "COLUMNS_EXTRA",
+        None,
+        "warning",
+        "多出数据项：提供的数据中有目录没有登记的列，平台没有读取这些列。",
+        "需要共享这些数据项的，请先在目录中登记；否则请在导出时去掉。",
+    ),
+    Rule(
+        "TEXT_UNDECODABLE",
+        None,
+        "critical",
+        "文件不能按规定的字符编码读取，部分内容会成为乱码。",
+        "请按 UTF-8 编码重新导出文件后提交。",
+    ),
+    Rule(
+        "TEXT_NUL_BYTE",
+        None,
+        "critical",
+        "内容中含有看不见的空字符，通常是导出程序出错造成的。",
+        "请检查导出程序，重新导出后提交。",
+    ),
+    Rule(
+        "VALUE_TOO_LARGE",
+        None,
+        "critical",
+        "某项内容过长，超出了平台能够保存的长度。",
+        "请核对该项是否误填了整段文字或多条记录的内容。",
+    ),
     # the publish gate (gongshu.open.publish_gate)
-    Rule("OPEN_L4", None, "critical"),
-    Rule("PII_ID_CARD", None, "critical"),
-    Rule("PII_MOBILE", None, "critical"),
+    Rule(
+        "OPEN_L4",
+        None,
+        "critical",
+        "该资源的数据分级为 L4（敏感），不得向社会开放。",
+        "请核对目录中该资源的开放属性和数据分级。",
+    ),
+    Rule(
+        "PII_ID_CARD",
+        None,
+        "critical",
+        "拟向社会开放的数据中含有公民身份号码。",
+        "请对公民身份号码脱敏，或将该数据项设为不予开放。",
+    ),
+    Rule(
+        "PII_MOBILE",
+        None,
+        "critical",
+        "拟向社会开放的数据中含有手机号码。",
+        "请对手机号码脱敏，或将该数据项设为不予开放。",
+    ),
 ]
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in [*_QUARANTINE, *_GATE_ONLY]}
