@@ -10,10 +10,12 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from gongshu.catalog.model import Catalog, Resource
+from gongshu.cleanse.deadlines import FixDeadlines
 from gongshu.cleanse.feedback_data import write_department_feedback
 from gongshu.cleanse.feedback_state import behind
 from gongshu.cleanse.stage import cleanse_resource
 from gongshu.runs import Outcome
+from gongshu.scorecard.stage import configured
 from gongshu.settings import get_settings
 from gongshu.store.db import get_engine, session_scope
 
@@ -42,7 +44,14 @@ def write_feedback_one(department: str, catalog: Catalog, period: str, behind: s
     if behind:
         get_run_logger().warning("feedback workbook of %s written again: %s", department, behind)
     with session_scope() as session:
-        return str(write_department_feedback(session, catalog, period, get_settings().home))
+        return str(write_department_feedback(session, catalog, period, get_settings().home, fix_deadlines()))
+
+
+def fix_deadlines() -> FixDeadlines:
+    """The 整改期限 rule the scorecard's 问题整改率 judges by: ``issue_fix_days`` working days of the
+    holiday calendar, from ``settings.scorecard_config`` as the scorecard reads it."""
+    config = configured(get_settings().scorecard_config)
+    return FixDeadlines(config.work_calendar(), config.issue_fix_days)
 
 
 def feedback_behind(departments: list[str]) -> dict[str, str]:

@@ -12,6 +12,7 @@ FIXED_SHEET = "已整改"
 TYPE_LABELS = {"reject": "未入库", "warn": "提示"}
 GATE_LABELS = {True: "通过", False: "未通过", None: "未运行"}
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
 
 NOTES = (
     "隔离（未入库）：记录有错误，没有进入平台；改正之前，这些记录不会被共享，也不会向社会开放。",
@@ -20,7 +21,9 @@ NOTES = (
     "行号：该记录在贵单位提供的数据中是第几条（不含表头，第一条记录为 1）。主键值可用于在业务系统中查找该记录。",
     "原值：平台收到的原始内容，按文本照录。重复合并：主键相同的多条记录已合并为一条。",
     "质量门禁：该资源本期数据是否达到平台规定的质量要求；“未运行”表示本期没有检查。",
+    "问题编号：平台给每个问题的固定编号，表格重新生成后不变；与平台联系或申诉时请注明。",
 )
+YES_NO = {True: "是", False: "否"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ CELL_STYLES = {
     "wrapped": ("@", True),
     "number": ("General", False),
     "time": (TIME_FORMAT, False),
-    "days": ("0.0", False),
+    "date": (DATE_FORMAT, False),
 }
 
 
@@ -52,6 +55,9 @@ DETAIL_COLUMNS = (
     Column("修改建议", 40, "wrapped"),
     Column("类型", 9),
     Column("首次发现", 18, "time"),
+    Column("整改期限", 12, "date"),
+    Column("是否逾期", 9),
+    Column("问题编号", 10, "number"),
 )
 
 FIXED_COLUMNS = (
@@ -62,8 +68,11 @@ FIXED_COLUMNS = (
     Column("原值", 24),
     Column("规则代码", 22),
     Column("首次发现", 18, "time"),
+    Column("整改期限", 12, "date"),
     Column("整改时间", 18, "time"),
-    Column("整改用时（天）", 16, "days"),
+    Column("整改用时（工作日）", 18, "number"),
+    Column("是否逾期", 9),
+    Column("问题编号", 10, "number"),
 )
 
 RESOURCE_HEADERS = (
@@ -74,8 +83,9 @@ RESOURCE_HEADERS = (
     "重复合并",
     "提示",
     "未整改问题",
+    "其中逾期",
     "本期已整改",
     "质量门禁",
 )
 RULE_HEADERS = ("规则代码", "问题说明", "问题数")
-SUMMARY_WIDTHS = (34, 30, 10, 16, 10, 10, 12, 12, 10)
+SUMMARY_WIDTHS = (34, 30, 10, 16, 10, 10, 12, 10, 12, 10)

@@ -28,6 +28,7 @@ from gongshu.store.db import get_engine, session_scope
 
 from ..killpoint import dies_at
 from . import test_stage
+from .test_feedback import DEADLINES
 from .test_stage import GOOD, bad_check, dwd, run, uscc
 
 make = test_stage.make  # the fixture: a resource and its source file
@@ -209,7 +210,7 @@ def test_an_older_workbook_never_replaces_a_newer_one(make, db_url, gongshu_home
     assert run(engine, resource, folder, run_id="r2").status == "completed"
     # writer B reads generation 2 (two problems) and installs first
     with session_scope(engine) as session:
-        path = write_department_feedback(session, catalog, "2026-12", gongshu_home)
+        path = write_department_feedback(session, catalog, "2026-12", gongshu_home, DEADLINES)
     newer = path.read_bytes()
     with session_scope(engine) as session:
         assert not feedback_state.install(session, gongshu_home, "scjgj", "2026-12", path, b"older", at_a)

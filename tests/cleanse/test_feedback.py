@@ -1,7 +1,7 @@
 """The 数据质量问题反馈表 as a department's clerk sees it: the workbook is read back with openpyxl and
 checked cell by cell: sheets and headers, original values kept as text, local times, the summary's
 figures and totals, the per-rule counts, the fixed problems, the empty period, the row limit and the
-atomic write."""
+atomic write; each problem's 整改期限, 是否逾期, 整改用时 in working days and 问题编号."""
 
 from __future__ import annotations
 
@@ -13,15 +13,27 @@ import pytest
 from openpyxl import load_workbook
 
 from gongshu.cleanse import feedback
+from gongshu.cleanse.deadlines import FixDeadlines
 from gongshu.cleanse.feedback import Problem, ResourceSummary, write_feedback
+from gongshu.scorecard.config import load_config
 
 UTC = dt.UTC
 FOUND = dt.datetime(2026, 11, 3, 17, 30, tzinfo=UTC)  # 2026-11-04 01:30 in Beijing
 FIXED = dt.datetime(2026, 11, 6, 5, 30, tzinfo=UTC)
 GENERATED = dt.datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 2026-12-01 09:00 in Beijing
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = load_config(REPO / "scorecard.yaml")
+DEADLINES = FixDeadlines(CONFIG.work_calendar(), CONFIG.issue_fix_days)  # 5 working days
+DUE = dt.datetime(2026, 11, 11)  # found Wed 11-04: Thu 5, Fri 6, Mon 9, Tue 10, Wed 11
 
-DETAIL_HEADERS = ["资源名称", "行号", "主键值", "字段", "原值", "问题说明", "规则代码", "修改建议", "类型", "首次发现"]
-FIXED_HEADERS = ["资源名称", "行号", "主键值", "字段", "原值", "规则代码", "首次发现", "整改时间", "整改用时（天）"]
+DETAIL_HEADERS = [
+    *("资源名称", "行号", "主键值", "字段", "原值", "问题说明", "规则代码", "修改建议", "类型", "首次发现"),
+    *("整改期限", "是否逾期", "问题编号"),
+]
+FIXED_HEADERS = [
+    *("资源名称", "行号", "主键值", "字段", "原值", "规则代码", "首次发现", "整改期限", "整改时间"),
+    *("整改用时（工作日）", "是否逾期", "问题编号"),
+]
 
 
 def problem(**kw) -> Problem:
@@ -83,14 +95,15 @@ PROBLEMS = [
 ]
 
 
-def write(path: Path, problems=PROBLEMS, summaries=SUMMARIES) -> Path:
+def write(path: Path, problems=PROBLEMS, summaries=SUMMARIES, generated_at=GENERATED) -> Path:
     return write_feedback(
         path,
         department_name="台州市市场监督管理局",
         period="2026年11月",
-        generated_at=GENERATED,
+        generated_at=generated_at,
         summaries=summaries,
         problems=iter(problems),
+        deadlines=DEADLINES,
     )
 
 
@@ -114,7 +127,7 @@ def test_sheets_and_headers(book):
     detail = book["问题明细"]
     assert rows(detail)[0] == DETAIL_HEADERS
     assert detail.freeze_panes == "C2"
-    assert detail.auto_filter.ref == "A1:J6"
+    assert detail.auto_filter.ref == "A1:M6"
     assert detail["F2"].alignment.wrap_text and detail["H2"].alignment.wrap_text
     assert detail.column_dimensions["H"].width >= 30
     assert rows(book["已整改"])[0] == FIXED_HEADERS
@@ -162,9 +175,13 @@ def test_problem_row_as_the_clerk_reads_it(book):
         "请核对营业执照上的统一社会信用代码，改正后重新报送",
         "未入库",
         dt.datetime(2026, 11, 4, 1, 30),  # Beijing time
+        DUE,
+        "是",  # open on 12-01, due 11-11
+        None,  # no issue id given
     ]
     assert {r[6]: r[8] for r in detail[1:]}["ID_CARD_LEGACY15"] == "提示"
     assert book["问题明细"]["J2"].number_format == "yyyy-mm-dd hh:mm"
+    assert book["问题明细"]["K2"].number_format == "yyyy-mm-dd"
 
 
 def test_summary_heading_and_notes(book):
@@ -174,6 +191,8 @@ def test_summary_heading_and_notes(book):
     assert rows(ws)[1][:2] == ["生成时间", "2026-12-01 09:00"]
     text = "\n".join(str(r[0]) for r in rows(ws) if r[0])
     assert "本期共有 5 个问题待整改" in text
+    assert "其中 5 个已超过整改期限（逾期），请优先整改。" in text
+    assert "整改期限：问题自首次发现之日起 5 个工作日（不含发现当日，节假日与调休按国务院通知）" in text
     assert "已整改 1 个问题" in text
     assert "隔离（未入库）" in text and "不会被共享" in text and "不会向社会开放" in text
     assert "下次归集时平台自动复核" in text
@@ -194,13 +213,14 @@ def test_summary_figures_and_totals(book):
             "重复合并",
             "提示",
             "未整改问题",
+            "其中逾期",
             "本期已整改",
             "质量门禁",
         ],
-        ["企业登记信息", 1200, 1180, 15, 5, 7, 20, 3, "未通过"],
-        ["食品经营许可证信息", 300, 298, 2, 0, 1, 2, 0, "通过"],
-        ["行政处罚信息", 0, 0, 0, 0, 0, 0, 0, "未运行"],
-        ["合计", 1500, 1478, 17, 5, 8, 22, 3, None],
+        ["企业登记信息", 1200, 1180, 15, 5, 7, 20, 4, 3, "未通过"],  # 4 of its listed problems are overdue
+        ["食品经营许可证信息", 300, 298, 2, 0, 1, 2, 1, 0, "通过"],
+        ["行政处罚信息", 0, 0, 0, 0, 0, 0, 0, 0, "未运行"],
+        ["合计", 1500, 1478, 17, 5, 8, 22, 5, 3, None],
     ]
     assert ws.cell(row=top + 4, column=2).font.bold
 
@@ -241,14 +261,17 @@ def test_fixed_problems_with_time_taken(book):
             "91331000MA2AXXXX0Z",
             "USCC_CHECKSUM",
             dt.datetime(2026, 11, 4, 1, 30),
+            DUE,
             dt.datetime(2026, 11, 6, 13, 30),
-            2.5,
+            2,  # Thu 11-05 and Fri 11-06
+            "否",
+            None,
         ]
     ]
-    assert ws["I2"].number_format == "0.0"
+    assert ws["H2"].number_format == "yyyy-mm-dd"
     assert ws["E2"].data_type == "s"
     assert ws.freeze_panes == "C2"
-    assert ws.auto_filter.ref == "A1:I2"
+    assert ws.auto_filter.ref == "A1:L2"
 
 
 def test_empty_period(tmp_path):
@@ -257,7 +280,7 @@ def test_empty_period(tmp_path):
     assert wb.sheetnames == ["汇总", "问题明细", "已整改"]
     summary = rows(wb["汇总"])
     assert "本期未发现数据质量问题。" in [r[0] for r in summary]
-    assert ["合计", 500, 500, 0, 0, 0, 0, 0, None] in summary
+    assert ["合计", 500, 500, 0, 0, 0, 0, 0, 0, None] in summary
     assert not any(r[0] == "规则代码" for r in summary)
     assert rows(wb["问题明细"]) == [DETAIL_HEADERS]
     assert rows(wb["已整改"]) == [FIXED_HEADERS]
@@ -271,6 +294,7 @@ def test_month_period_shown_in_chinese(tmp_path):
         generated_at=GENERATED,
         summaries=[],
         problems=[],
+        deadlines=DEADLINES,
     )
     assert load_workbook(path)["汇总"]["A1"].value == "台州市气象局 数据质量问题反馈表（2026年3月）"
 
@@ -289,7 +313,7 @@ def test_row_limit(tmp_path, monkeypatch):
     assert [r[1] for r in detail[1:4]] == [1, 2, 3]
     assert detail[4][0] == "另有 2 个问题未列出（超出 Excel 行数上限）。"
     assert len(detail) == 5
-    assert wb["问题明细"].auto_filter.ref == "A1:J4"
+    assert wb["问题明细"].auto_filter.ref == "A1:M4"
     text = [r[0] for r in rows(wb["汇总"]) if r[0]]
     assert "「问题明细」超出 Excel 行数上限，只列出前 3 个，另有 2 个未列出。" in text
 
