@@ -395,6 +395,7 @@ def child_core(catalogs: str, period: str) -> dict:
     from gongshu.catalog import discover, validate_files
     from gongshu.catalog.registry import registered
     from gongshu.catalog.stage import compile_catalog, write_exports
+    from gongshu.cleanse.deadlines import FixDeadlines
     from gongshu.cleanse.feedback_data import write_department_feedback
     from gongshu.cleanse.stage import cleanse_resource
     from gongshu.clock import current_period
@@ -473,10 +474,12 @@ def child_core(catalogs: str, period: str) -> dict:
         )
     feedback_period = current_period()
     cleansed = {o.department for o in outcomes if o.status in ("completed", "failed")}
+    config = configured(settings.scorecard_config)  # as tasks.cleanse.fix_deadlines reads it
+    deadlines = FixDeadlines(config.work_calendar(), config.issue_fix_days)
     for c in cats:
         if c.department.id in cleansed:
             with session_scope() as session:
-                write_department_feedback(session, c.catalog, feedback_period, home)
+                write_department_feedback(session, c.catalog, feedback_period, home, deadlines)
     log("cleanse", outcomes)
     stages["cleanse"] = time.perf_counter() - t
     # share

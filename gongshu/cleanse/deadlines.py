@@ -21,6 +21,7 @@ class FixDeadlines:
     days: int
     """问题整改时限: working days after the day an issue was first seen."""
     _dues: dict[dt.date, dt.datetime] = field(default_factory=dict, compare=False, repr=False)
+    _taken: dict[tuple[dt.date, dt.date], int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.days < 1:
@@ -41,7 +42,11 @@ class FixDeadlines:
 
     def taken(self, first_seen: dt.datetime, fixed_at: dt.datetime) -> int:
         """整改用时 in working days: those after the day first seen, up to the day fixed."""
-        return self.calendar.working_days_after(_aware(first_seen), _aware(fixed_at))
+        seen, fixed = _aware(first_seen), _aware(fixed_at)
+        days = (local_day(seen), local_day(fixed))
+        if days not in self._taken:  # thousands of issues share a few pairs of days
+            self._taken[days] = self.calendar.working_days_after(seen, fixed)
+        return self._taken[days]
 
     def rule(self) -> str:
         """The rule in one sentence, as a department reads it."""
