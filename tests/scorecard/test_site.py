@@ -149,6 +149,46 @@ def test_sample_scorecard_says_so_on_every_page(tmp_path):
         assert "<title>" in html and "（示例数据）</title>" in html, page
 
 
+def _displayed_change_card():
+    """scjgj at 81.44 after 78.15: shown 81.4 and 78.2, so 较上期 must read 3.2 (the unrounded
+    difference 3.29 rounds to 3.3); zjj at 41.95 after 64.04: shown 42.0 and 64.0, so −22.0 (not −22.1)."""
+    card = scorecard()
+    by_id = {d.department: d for d in card.departments}
+    scjgj = dataclasses.replace(by_id["scjgj"], total=81.44, previous_total=78.15)
+    zjj = dataclasses.replace(by_id["zjj"], total=41.95, previous_total=64.04)  # 42.0 − 64.0 = −22.0, not −22.1
+    departments = tuple(
+        scjgj if d.department == "scjgj" else zjj if d.department == "zjj" else d for d in card.departments
+    )
+    return dataclasses.replace(card, departments=departments)
+
+
+def test_change_is_the_difference_of_the_totals_as_displayed(tmp_path):
+    from openpyxl import load_workbook
+
+    from gongshu.scorecard.workbook import RANKING_SHEET, write_workbook
+
+    card = _displayed_change_card()
+    d = {x.department: x for x in card.departments}
+    assert d["scjgj"].change == 3.2 and d["zjj"].change == -22.0
+    index = write_site(card, history(), tmp_path / "c", generated_at=GENERATED_AT)
+    html = _read(index)
+    rows = {k: html[html.index(f'<tr id="d-{k}"') :].split("</tr>", 1)[0] for k in ("scjgj", "zjj")}
+    assert '<td class="num total">81.4</td>' in rows["scjgj"]
+    assert '<td class="num change up">↑ 3.2</td>' in rows["scjgj"]
+    assert '<td class="num total">42.0</td>' in rows["zjj"]
+    assert '<td class="num change down">↓ 22.0</td>' in rows["zjj"]
+    page = _read(index.parent / "departments" / "scjgj.html")
+    hero = page[page.index('class="hero') : page.index("</dl>")]
+    assert "81.4" in hero and "↑ 3.2" in hero and "上期 78.2 分" in hero
+    book = load_workbook(write_workbook(card, tmp_path / "c.xlsx"))[RANKING_SHEET]
+    header = [c.value for c in book[3]]
+    sheet = {r[header.index("部门代码")]: r for r in book.iter_rows(min_row=4, values_only=True) if r[0] is not None}
+    for dept, total, previous, change in (("scjgj", 81.4, 78.2, 3.2), ("zjj", 42.0, 64.0, -22.0)):
+        row = sheet[dept]
+        assert (row[header.index("总分")], row[header.index("上期总分")]) == (total, previous)
+        assert row[header.index("较上期（分）")] == change == round(total - previous, 1)
+
+
 def test_names_are_escaped(tmp_path):
     card = scorecard()
     evil = dataclasses.replace(card.departments[0], name="<script>alert(1)</script>局")
