@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from gongshu.scorecard.charts import Bar, bar_chart, one_decimal, score, sparkline, trend_chart
+from gongshu.scorecard.model import Evidence
 from gongshu.scorecard.site import lost_points, write_site
 
 from ..browser import ARTIFACTS as BROWSER_ARTIFACTS
-from ..browser import run_chromium
+from ..browser import network_cut, run_chromium
 from .render_fixtures import GENERATED_AT, NAMES, history, large_scorecard, scorecard
 
 ARTIFACTS = BROWSER_ARTIFACTS / "scorecard"
@@ -189,6 +190,75 @@ def test_change_is_the_difference_of_the_totals_as_displayed(tmp_path):
         assert row[header.index("较上期（分）")] == change == round(total - previous, 1)
 
 
+def test_rules_page_gives_every_formula_and_the_rules(tmp_path):
+    from gongshu.scorecard.config import RankingConfig
+
+    from .render_fixtures import INDICATORS
+
+    index = write_site(scorecard(), history(), tmp_path / "r", generated_at=GENERATED_AT)
+    rules = _read(index.parent / "rules.html")
+    assert 'href="rules.html"' in _read(index) and 'href="../rules.html"' in _read(
+        index.parent / "departments" / "wjw.html"
+    )
+    for _, name, weight, formula in INDICATORS.values():
+        row = rules[rules.index(f'<td class="ind">{name}</td>') :].split("</tr>", 1)[0]
+        assert f'<td class="num weight">{weight:.1f}</td>' in row and f'<td class="formula">{formula}</td>' in row, name
+    assert "目录编制（25.0 分）" in rules and "数据归集（30.0 分）" in rules and "合计 100.0 分" in rules
+    for title in (
+        "不适用",
+        "较上期",
+        "红榜",
+        "黑榜",
+        "暂定",
+        "平台运行",
+        "逾期未办结",
+        "一事一扣",
+        "已扣分",
+        "数据利用",
+        "申诉",
+    ):
+        assert title in rules, title
+    assert "名额由市大数据局确定" in rules  # ranked without the configuration at hand: the rule in words
+    ranked = write_site(
+        scorecard(),
+        [],
+        tmp_path / "n",
+        generated_at=GENERATED_AT,
+        ranking=RankingConfig(red_top=5, black_bottom=2, black_below=55),
+    )
+    rules = _read(ranked.parent / "rules.html")
+    assert "排名前 5 名的部门" in rules and "排名最后 2 名的部门" in rules and "总分低于 55.0 分的所有部门" in rules
+    printed = _read(index.parent / "print.html")
+    assert (
+        printed.rindex('class="dept"') < printed.index('<div class="rules-print">') < printed.index("<h2>一事一扣</h2>")
+    )
+
+
+def test_a_fault_charged_elsewhere_is_shown_as_already_charged(tmp_path):
+    """One fault, one deduction: evidence whose cause another indicator charges is listed as 已扣分
+    with that indicator's name, not as a second 未达标."""
+    card = scorecard()
+    wjw = next(d for d in card.departments if d.department == "wjw")
+    missing = Evidence(
+        "resource",
+        "wjw.birth_records",
+        "出生医学证明信息 数据源文件缺失，本期没有归集",
+        False,
+        charged_in="collection_timeliness",
+    )
+    items = tuple(
+        dataclasses.replace(i, evidence=(missing,)) if i.code == "catalog_timeliness" else i for i in wjw.indicators
+    )
+    card = dataclasses.replace(
+        card, departments=tuple(dataclasses.replace(d, indicators=items) if d is wjw else d for d in card.departments)
+    )
+    page = _read(write_site(card, [], tmp_path / "f", generated_at=GENERATED_AT).parent / "departments" / "wjw.html")
+    evidence = page[page.index("评分依据</h2>") :]
+    block = evidence[evidence.index("目录编制 · 目录更新及时率") :].split('<div class="ev-ind">', 1)[0]
+    assert "wjw.birth_records" in block and "已扣分" in block and "已在「按时归集率」中扣分，本项不再扣分" in block
+    assert "✗ 未达标" not in block
+
+
 def test_names_are_escaped(tmp_path):
     card = scorecard()
     evil = dataclasses.replace(card.departments[0], name="<script>alert(1)</script>局")
@@ -288,3 +358,97 @@ def test_print_version_is_a4_with_a_page_per_department(site, chromium):
     assert pages >= 1 + len(NAMES)  # the ranking, then every department from a new page
     boxes = {tuple(round(float(x)) for x in box.split()) for box in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", data)}
     assert boxes == {(0, 0, 595, 842)}  # A4 in points
+
+
+# ---------------------------------------------------------------- at phone and desktop width
+
+LAYOUT = """() => {
+  const vw = document.documentElement.clientWidth;
+  const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const box = (el) => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (scrolls(p)) return p; return null; };
+  const shown = (r) => r.width > 0 && r.height > 0;
+  const what = (el) => el.tagName.toLowerCase() + (el.className && el.className.baseVal === undefined ? '.' + el.className.split(' ').join('.') : '') + ' «' + (el.textContent || '').trim().slice(0, 30) + '»';
+  const clipped = [], wide = [], overflowing = [];
+  for (const cell of document.querySelectorAll('td, th')) {
+    const r = cell.getBoundingClientRect();
+    if (!shown(r)) continue;
+    const b = box(cell);
+    const right = b ? b.getBoundingClientRect().right : vw;
+    if (r.right > right + 0.5 && !(b && b.scrollWidth > b.clientWidth)) clipped.push(what(cell));
+    if (cell.scrollWidth > cell.clientWidth + 1) overflowing.push(what(cell));
+  }
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (!shown(r) || (r.right <= vw + 0.5 && r.left >= -0.5)) continue;
+    const b = box(el);
+    if (!b || b.scrollWidth <= b.clientWidth) wide.push(what(el));
+  }
+  const lines = (el) => { const a = el.querySelector('a') || el; return a.getClientRects().length; };
+  const names = [...document.querySelectorAll('table.ranking td.name, .dept-head h1, table.indicators td.ind')]
+    .map((el) => [el.textContent.trim(), lines(el)]);
+  const tables = [...document.querySelectorAll('table')].map((t) => getComputedStyle(t).display);
+  const heads = [...document.querySelectorAll('table.ranking thead')].map((h) => getComputedStyle(h).display);
+  return {vw, page: document.documentElement.scrollWidth, clipped, wide, overflowing, names, tables, heads};
+}"""
+LONG_NAME = "台州市大数据发展管理局（台州市政务服务管理办公室）"
+
+
+def _png_width(path: Path) -> int:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big")
+
+
+def _long_named(card):
+    """tyj under a 24-character name: it may take two lines at phone width, never one per character."""
+    return dataclasses.replace(
+        card,
+        departments=tuple(
+            dataclasses.replace(d, name=LONG_NAME) if d.department == "tyj" else d for d in card.departments
+        ),
+    )
+
+
+def _layouts(chromium: str, site: Path, size: tuple[int, int], shots: Path) -> dict[str, dict]:
+    pages = ["index.html", "rules.html", "print.html", "departments/wjw.html", "departments/tyj.html"]
+    out = {}
+    with network_cut(chromium, size=size) as cut:
+        for name in pages:
+            cut.page.goto((site / name).as_uri(), wait_until="load")
+            shot = shots / f"{name.replace('/', '-')}-{size[0]}.png"
+            cut.page.screenshot(path=shot, full_page=True)
+            out[name] = {**cut.page.evaluate(LAYOUT), "shot": _png_width(shot)}
+    assert cut.outside == [] and cut.failed_assets == []
+    return out
+
+
+def test_pages_are_readable_at_phone_width(tmp_path, chromium):
+    """390 × 844, a phone: no column cut off, nothing wider than the screen outside a box that
+    scrolls, every department name on at most two lines (they wrapped one character a line)."""
+    site = write_site(_long_named(scorecard(sample=True)), history(), tmp_path / "p", generated_at=GENERATED_AT).parent
+    layouts = _layouts(chromium, site, (390, 844), tmp_path)
+    for name, got in layouts.items():
+        assert got["vw"] == 390, name
+        assert got["clipped"] == [], (name, got["clipped"])
+        assert got["wide"] == [], (name, got["wide"])
+        assert got["overflowing"] == [], (name, got["overflowing"])
+        assert got["page"] == 390 and got["shot"] == 390, name  # the page itself never scrolls sideways
+        for text, lines in got["names"]:
+            assert 1 <= lines <= 2, (name, text, lines)
+    index = dict(layouts["index.html"]["names"])
+    assert len(index) == 6 and index[LONG_NAME] == 2  # the long one wraps once
+    assert all(n == 1 for text, n in index.items() if text != LONG_NAME)
+    assert layouts["index.html"]["heads"] == ["none"]  # reflowed: each figure labelled in its card
+    wjw = dict(layouts["departments/wjw.html"]["names"])
+    assert len(wjw) == 1 + 8 and all(n == 1 for n in wjw.values())  # the name and the 8 indicators
+
+
+def test_pages_keep_the_desktop_layout(tmp_path, chromium):
+    site = write_site(_long_named(scorecard(sample=True)), history(), tmp_path / "w", generated_at=GENERATED_AT).parent
+    layouts = _layouts(chromium, site, (1280, 900), tmp_path)
+    for name, got in layouts.items():
+        assert got["clipped"] == [] and got["wide"] == [] and got["overflowing"] == [], name
+        assert got["page"] == 1280 and got["shot"] == 1280, name
+        assert set(got["tables"]) == {"table"}, name  # real tables with their headers, as before
+        assert all(lines == 1 or text == LONG_NAME and lines == 2 for text, lines in got["names"]), (name, got["names"])
+    assert layouts["index.html"]["heads"] == ["table-header-group"]
