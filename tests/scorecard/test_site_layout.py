@@ -7,8 +7,10 @@ of each page is kept in the test's tmp_path."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
+from gongshu.scorecard.model import AppealNote
 from gongshu.scorecard.site import write_site
 
 from ..browser import network_cut
@@ -52,13 +54,25 @@ def _png_width(path: Path) -> int:
 
 
 def _long_named(card):
-    """tyj under a 24-character name: it may take two lines at phone width, never one per character."""
-    return dataclasses.replace(
-        card,
-        departments=tuple(
-            dataclasses.replace(d, name=LONG_NAME) if d.department == "tyj" else d for d in card.departments
-        ),
+    """tyj under a 24-character name: it may take two lines at phone width, never one per character;
+    wjw with a decided 申诉 (the department page lists it in a table of its own)."""
+    appeal = AppealNote(
+        3,
+        "collection_timeliness",
+        "run-20261115-0200",
+        "当天系统升级，已提前报备，数据于次日补报",
+        "accepted",
+        "情况属实，申诉成立",
+        dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.UTC),
     )
+
+    def changed(d):
+        if d.department == "tyj":
+            return dataclasses.replace(d, name=LONG_NAME)
+        return dataclasses.replace(d, appeals=(appeal,)) if d.department == "wjw" else d
+
+    return dataclasses.replace(card, departments=tuple(changed(d) for d in card.departments))
 
 
 def _layouts(chromium: str, site: Path, size: tuple[int, int], shots: Path) -> dict[str, dict]:
