@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
+
+
+def _shown(value: float) -> Decimal:
+    """A score as printed: one decimal, half up through its shortest repr (ranking.shown's rule)."""
+    return Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
 
 EvidenceKind = Literal["resource", "run", "issue", "request", "release", "catalog"]
 
@@ -110,10 +117,12 @@ class DepartmentScore:
 
     @property
     def change(self) -> float | None:
-        """Points against the previous period (positive: improved)."""
+        """Points against the previous period (positive: improved): the difference of the two totals
+        as shown, one decimal half up (81.44 − 78.15 is 81.4 − 78.2 = 3.2, not 3.3), so that 较上期 is
+        the subtraction a reader does."""
         if self.total is None or self.previous_total is None:
             return None
-        return round(self.total - self.previous_total, 1)
+        return float(_shown(self.total) - _shown(self.previous_total))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,13 @@
 the charts: totals as bars, trends over past periods, a department × indicator heatmap.
 ``departments/<id>.html`` gives one department its rank and change first, then each indicator with
 its weight, formula and the points it lost, a 整改清单 and the evidence behind every figure.
-``print.html`` is the whole set for printing on A4, a page break before each department.
+``print.html`` is the whole set for printing on A4, a page break before each department, the
+评分说明 last. ``rules.html`` (评分说明) says how the scores are made: each indicator's weight and
+formula as this scorecard computed them, and the rules a department would otherwise dispute (不适用,
+红榜/黑榜, 暂定 and versions, 逾期未办结, 一事一扣, 及时率 by fresh data, 数据利用, 申诉).
+
+Pages are readable on a phone (390 px): the stylesheet reflows the ranking and the indicator table
+into cards below 640 px and lets charts scroll in their own box; print keeps the A4 layout.
 
 Every page is one self-contained file (the stylesheet inlined, charts as inline SVG from
 :mod:`.charts`, no script, no font or CDN): it opens from ``file://`` offline, survives being
@@ -30,6 +36,7 @@ from markupsafe import Markup
 from ..clock import local_time, period_label, resolve_generated_at
 from ..files import write_atomic
 from .charts import Bar, HeatColumn, HeatRow, Series, bar_chart, heatmap, score, sparkline, trend_chart
+from .config import RankingConfig
 from .model import DepartmentScore, Evidence, Fix, IndicatorScore, Scorecard
 
 TITLE = "台州市公共数据工作考核晾晒"
@@ -65,6 +72,9 @@ class IndicatorRow:
     """Points of the total lost on this indicator: (100 − score) × its share of the applicable weight."""
     bad: tuple[Evidence, ...]
     good: tuple[Evidence, ...]
+    charged: tuple[tuple[Evidence, str], ...] = ()
+    """Faults charged in another indicator (one fault, one deduction), with that indicator's name:
+    shown as 已扣分, never as a second 未达标."""
 
 
 @dataclass(frozen=True)
@@ -139,13 +149,15 @@ def lost_points(d: DepartmentScore) -> dict[str, float] | None:
 def groups(d: DepartmentScore) -> tuple[tuple[Group, ...], bool]:
     """The department's indicators by 维度 (in their order), and whether 失分 can be shown."""
     lost = lost_points(d)
+    names = {i.code: i.name for i in d.indicators}
     by_dim: dict[str, list[IndicatorRow]] = {}
     for i in d.indicators:
         row = IndicatorRow(
             i=i,
             lost=lost.get(i.code) if lost else None,
-            bad=tuple(e for e in i.evidence if not e.ok),
-            good=tuple(e for e in i.evidence if e.ok),
+            bad=tuple(e for e in i.evidence if not e.ok and e.charged_in is None),
+            good=tuple(e for e in i.evidence if e.ok and e.charged_in is None),
+            charged=tuple((e, names.get(e.charged_in, "其他指标")) for e in i.evidence if e.charged_in is not None),
         )
         by_dim.setdefault(i.dimension, []).append(row)
     return tuple(Group(dim, tuple(items)) for dim, items in by_dim.items()), lost is not None
@@ -212,6 +224,14 @@ def fix_groups(d: DepartmentScore) -> list[tuple[str, list[tuple[IndicatorScore,
             items.append((n, fix))
         out.setdefault(i.dimension, []).append((i, items))
     return list(out.items())
+
+
+def weight_groups(view: View) -> list[tuple[str, float, list[IndicatorScore]]]:
+    """评分说明's table: each 维度 with the sum of its indicators' configured weights, then them."""
+    out: dict[str, list[IndicatorScore]] = {}
+    for i in view.weights:
+        out.setdefault(i.dimension, []).append(i)
+    return [(dim, sum(i.weight for i in items), items) for dim, items in out.items()]
 
 
 # ---------------------------------------------------------------- charts
@@ -283,13 +303,20 @@ def _css() -> Markup:
 
 
 def write_site(
-    scorecard: Scorecard, history: list[Scorecard], out: Path, *, generated_at: dt.datetime | None = None
+    scorecard: Scorecard,
+    history: list[Scorecard],
+    out: Path,
+    *,
+    generated_at: dt.datetime | None = None,
+    ranking: RankingConfig | None = None,
 ) -> Path:
     """Render the site for ``scorecard`` into ``out`` and return ``out/index.html``.
 
     ``history`` holds earlier scorecards (any order; the current period and later ones are ignored)
-    for the trends. Department pages are written before the index that links them; pages of
-    departments no longer in the scorecard are removed afterwards.
+    for the trends. ``ranking``: the 红榜/黑榜 rules the scorecard was ranked by, for 评分说明 to give
+    their numbers (without it the page states the rules in words). Department pages are written
+    before the index that links them; pages of departments no longer in the scorecard are removed
+    afterwards.
     """
     out = Path(out)
     view = build_view(scorecard, history)
@@ -303,6 +330,8 @@ def write_site(
         "generated": beijing(resolve_generated_at(generated_at)),
         "ranked": sum(1 for r in view.rows if r.d.rank is not None),
         "printing": False,
+        "ranking": ranking,
+        "weight_groups": weight_groups(view),
     }
 
     def render(name: str, **extra: object) -> bytes:
@@ -324,6 +353,7 @@ def write_site(
         out / "print.html",
         render("print.html", root="", link=print_link, printing=True, trends=in_print, **charts(view, print_link)),
     )
+    write_atomic(out / "rules.html", render("rules.html", root="", link=lambda dept: f"departments/{dept}.html"))
     index_link = lambda dept: f"departments/{dept}.html"  # noqa: E731
     index = write_atomic(out / "index.html", render("index.html", root="", link=index_link, **charts(view, index_link)))
     keep = {f"{r.d.department}.html" for r in view.rows}

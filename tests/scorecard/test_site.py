@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gongshu.scorecard.charts import Bar, bar_chart, one_decimal, score, sparkline, trend_chart
+from gongshu.scorecard.model import Evidence
 from gongshu.scorecard.site import lost_points, write_site
 
 from ..browser import ARTIFACTS as BROWSER_ARTIFACTS
@@ -147,6 +148,146 @@ def test_sample_scorecard_says_so_on_every_page(tmp_path):
         html = _read(page)
         assert '<div class="sample-banner" role="note">' in html, page
         assert "<title>" in html and "（示例数据）</title>" in html, page
+
+
+def _displayed_change_card():
+    """scjgj at 81.44 after 78.15: shown 81.4 and 78.2, so 较上期 must read 3.2 (the unrounded
+    difference 3.29 rounds to 3.3); zjj at 41.95 after 64.04: shown 42.0 and 64.0, so −22.0 (not −22.1)."""
+    card = scorecard()
+    by_id = {d.department: d for d in card.departments}
+    scjgj = dataclasses.replace(by_id["scjgj"], total=81.44, previous_total=78.15)
+    zjj = dataclasses.replace(by_id["zjj"], total=41.95, previous_total=64.04)  # 42.0 − 64.0 = −22.0, not −22.1
+    departments = tuple(
+        scjgj if d.department == "scjgj" else zjj if d.department == "zjj" else d for d in card.departments
+    )
+    return dataclasses.replace(card, departments=departments)
+
+
+def test_change_is_the_difference_of_the_totals_as_displayed(tmp_path):
+    from openpyxl import load_workbook
+
+    from gongshu.scorecard.workbook import RANKING_SHEET, write_workbook
+
+    card = _displayed_change_card()
+    d = {x.department: x for x in card.departments}
+    assert d["scjgj"].change == 3.2 and d["zjj"].change == -22.0
+    index = write_site(card, history(), tmp_path / "c", generated_at=GENERATED_AT)
+    html = _read(index)
+    rows = {k: html[html.index(f'<tr id="d-{k}"') :].split("</tr>", 1)[0] for k in ("scjgj", "zjj")}
+    assert '<td class="num total">81.4</td>' in rows["scjgj"]
+    assert '<td class="num change up">↑ 3.2</td>' in rows["scjgj"]
+    assert '<td class="num total">42.0</td>' in rows["zjj"]
+    assert '<td class="num change down">↓ 22.0</td>' in rows["zjj"]
+    page = _read(index.parent / "departments" / "scjgj.html")
+    hero = page[page.index('class="hero') : page.index("</dl>")]
+    assert "81.4" in hero and "↑ 3.2" in hero and "上期 78.2 分" in hero
+    book = load_workbook(write_workbook(card, tmp_path / "c.xlsx"))[RANKING_SHEET]
+    header = [c.value for c in book[3]]
+    sheet = {r[header.index("部门代码")]: r for r in book.iter_rows(min_row=4, values_only=True) if r[0] is not None}
+    for dept, total, previous, change in (("scjgj", 81.4, 78.2, 3.2), ("zjj", 42.0, 64.0, -22.0)):
+        row = sheet[dept]
+        assert (row[header.index("总分")], row[header.index("上期总分")]) == (total, previous)
+        assert row[header.index("较上期（分）")] == change == round(total - previous, 1)
+
+
+def test_rules_page_gives_every_formula_and_the_rules(tmp_path):
+    from gongshu.scorecard.config import RankingConfig
+
+    from .render_fixtures import INDICATORS
+
+    index = write_site(scorecard(), history(), tmp_path / "r", generated_at=GENERATED_AT)
+    rules = _read(index.parent / "rules.html")
+    assert 'href="rules.html"' in _read(index) and 'href="../rules.html"' in _read(
+        index.parent / "departments" / "wjw.html"
+    )
+    for _, name, weight, formula in INDICATORS.values():
+        row = rules[rules.index(f'<td class="ind">{name}</td>') :].split("</tr>", 1)[0]
+        assert f'<td class="num weight">{weight:.1f}</td>' in row and f'<td class="formula">{formula}</td>' in row, name
+    assert "目录编制（25.0 分）" in rules and "数据归集（30.0 分）" in rules and "合计 100.0 分" in rules
+    for title in (
+        "不适用",
+        "较上期",
+        "红榜",
+        "黑榜",
+        "暂定",
+        "平台运行",
+        "逾期未办结",
+        "一事一扣",
+        "已扣分",
+        "数据利用",
+        "申诉",
+    ):
+        assert title in rules, title
+    assert "名额由市大数据局确定" in rules  # ranked without the configuration at hand: the rule in words
+    ranked = write_site(
+        scorecard(),
+        [],
+        tmp_path / "n",
+        generated_at=GENERATED_AT,
+        ranking=RankingConfig(red_top=5, black_bottom=2, black_below=55),
+    )
+    rules = _read(ranked.parent / "rules.html")
+    assert "排名前 5 名的部门" in rules and "排名最后 2 名的部门" in rules and "总分低于 55.0 分的所有部门" in rules
+    printed = _read(index.parent / "print.html")
+    assert (
+        printed.rindex('class="dept"') < printed.index('<div class="rules-print">') < printed.index("<h2>一事一扣</h2>")
+    )
+
+
+def test_a_fault_charged_elsewhere_is_shown_as_already_charged(tmp_path):
+    """One fault, one deduction: evidence whose cause another indicator charges is listed as 已扣分
+    with that indicator's name, not as a second 未达标."""
+    card = scorecard()
+    wjw = next(d for d in card.departments if d.department == "wjw")
+    missing = Evidence(
+        "resource",
+        "wjw.birth_records",
+        "出生医学证明信息 数据源文件缺失，本期没有归集",
+        False,
+        charged_in="collection_timeliness",
+    )
+    items = tuple(
+        dataclasses.replace(i, evidence=(missing,)) if i.code == "catalog_timeliness" else i for i in wjw.indicators
+    )
+    card = dataclasses.replace(
+        card, departments=tuple(dataclasses.replace(d, indicators=items) if d is wjw else d for d in card.departments)
+    )
+    page = _read(write_site(card, [], tmp_path / "f", generated_at=GENERATED_AT).parent / "departments" / "wjw.html")
+    evidence = page[page.index("评分依据</h2>") :]
+    block = evidence[evidence.index("目录编制 · 目录更新及时率") :].split('<div class="ev-ind">', 1)[0]
+    assert "wjw.birth_records" in block and "已扣分" in block and "已在「按时归集率」中扣分，本项不再扣分" in block
+    assert "✗ 未达标" not in block
+
+
+def test_the_departments_guide_explains_every_indicator_and_rule():
+    """docs/scorecard.md (考核晾晒说明): each indicator the scorecard computes has its formula there,
+    under its Chinese name, and each rule a department would dispute has its section."""
+    from gongshu.scorecard.compute import REGISTRY
+
+    repo = Path(__file__).resolve().parents[2]
+    doc = (repo / "docs" / "scorecard.md").read_text(encoding="utf-8")
+    for code, indicator in REGISTRY.items():
+        line = next((ln for ln in doc.splitlines() if ln.startswith(f"- **{indicator.name}**：")), None)
+        assert line is not None and ("÷" in line or "见" in line), code
+    for section in (
+        "权重怎么加到 100",
+        "不适用",
+        "较上期",
+        "红榜",
+        "黑榜",
+        "暂定",
+        "逾期未办结",
+        "一事一扣",
+        "已扣分",
+        "更新及时",
+        "数据利用",
+        "申诉",
+        "成立",
+        "新的版本",
+    ):
+        assert section in doc, section
+    assert "TODO" not in doc and "/work/" not in doc
+    assert "](docs/scorecard.md)" in (repo / "README.md").read_text(encoding="utf-8")
 
 
 def test_names_are_escaped(tmp_path):
