@@ -44,6 +44,7 @@ from .. import clock
 from ..catalog.issues import closest
 from ..catalog.model import Resource
 from ..quality import gate, raw
+from ..rules.errors import file_name
 from ..runs import Outcome, outcome_for, record_now
 from ..settings import get_settings
 from ..store import models as m
@@ -117,7 +118,7 @@ def collect_resource(
     except SourceError as exc:
         if exc.transient:
             raise
-        return outcome("failed", error=str(exc), details={"code": exc.code})
+        return outcome("failed", error=str(exc), details={"code": exc.code, **failure(resource, exc.code)})
 
     details: dict[str, Any] = {"source": reading.description, "notes": reading.notes}
     if reading.digest:
@@ -135,11 +136,12 @@ def collect_resource(
 
     header = gate.evaluate("raw", [(raw.header_suite(department, resource), raw.header_frame(reading.columns))])
     if not header.passed:
+        missing = [f.label or f.name for f in resource.fields if f.column not in reading.columns]
         _record(engine, header, run_id, department, resource.id, None)
         return outcome(
             "failed",
             error=_columns_error(resource, reading.columns, reading.description),
-            details={**details, "gate": header.summary()},
+            details={**details, "gate": header.summary(), **failure(resource, "COLUMNS_MISSING", fields=missing)},
         )
     load = _Load(department, resource, run_id, started, outcome, reading, since, bool(watermark), details, header)
     return _store(engine, load, flow_run_id)
@@ -200,7 +202,7 @@ def _store(engine: Engine, load: _Load, flow_run_id: str | None) -> Outcome:
             rows_in=load.stored,
             rows_out=0,
             error=str(exc) + "; nothing from this batch was stored",
-            details={**load.details, "code": exc.code},
+            details={**load.details, "code": exc.code, **failure(resource, exc.code)},
         )
     return done
 
@@ -231,6 +233,7 @@ def _check_rows(load: _Load) -> None:
     load.result = gate.GateResult("raw", load.result.checks + gate.validate(rows_suite, rows_frame))
     details["gate"] = load.result.summary()
     if not load.result.passed:
+        details.update(failure(load.resource, "RAW_GATE", checks=[c.rule for c in load.result.failed]))
         error = _rows_error(load.result, load.resource, load.faults, load.reading.description, load.max_bytes)
         raise _Abandon(
             load.outcome(
@@ -311,6 +314,14 @@ def _pick(chunk: pa.Table, by_column: dict[str, str]) -> pa.Table:
         for col, name in by_column.items()
     }
     return pa.table({**columns, SOURCE_ROW: chunk.column(SOURCE_ROW)})
+
+
+def failure(resource: Resource, kind: str, **params: list[str]) -> dict[str, Any]:
+    """What a failed outcome records for the department's Chinese (``gongshu.rules.errors``): the
+    error kind, the source file's name as the catalog declares it (never a resolved path), and
+    ``params`` such as the labels of the fields concerned or the gate checks that failed."""
+    path = getattr(resource.source, "path", None)
+    return {"error_kind": kind, **({"file": file_name(path)} if path else {}), **params}
 
 
 def _record(engine: Engine, result: gate.GateResult, run_id: str, department: str, resource: str, batch: str | None):

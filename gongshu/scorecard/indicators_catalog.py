@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from .config import ScorecardConfig
-from .indicators import Context, Indicator, Result, as_fixes, limit_evidence, mmdd, ratio, short
-from .model import Evidence
+from .indicators import SEE_EVIDENCE, Context, Indicator, Result, as_fixes, limit_evidence, mmdd, ratio
+from .indicators_collect import RATE, CollectState, collect_states
+from .model import Evidence, Fix
 
 
 def _completeness_formula(_: ScorecardConfig) -> str:
@@ -30,7 +32,13 @@ def metadata_completeness(ctx: Context) -> dict[str, Result]:
             )
             evidence.append(Evidence("resource", f"{key}.{res.key}", text, complete))
             if not complete:
-                fixes.append(f"{res.name}（{res.key}）：在目录中补充元数据 {'、'.join(res.missing)}")
+                fixes.append(
+                    Fix(
+                        f"{res.name}（{res.key}）：在目录中补充元数据 {'、'.join(res.missing)}",
+                        ctx.deadline(),
+                        SEE_EVIDENCE,
+                    )
+                )
         total = sum(r.completeness for r in dept.resources)
         count = len(dept.resources)
         limit = ctx.config.evidence_limit
@@ -41,7 +49,8 @@ def metadata_completeness(ctx: Context) -> dict[str, Result]:
 def _validity_formula(_: ScorecardConfig) -> str:
     return (
         "本期最后一次目录编制中编译无误的资源条目数 ÷ 参与编制的资源条目数 × 100"
-        "（目录文件整体出错时，已登记的资源均计为有误；本期未编制目录的部门不适用）"
+        "（目录文件整体出错时，已登记的资源均计为有误；本期未编制目录的部门不适用）。"
+        "条目仅因登记的数据源文件缺失而出错、且该资源本期从未归集成功的，已在「归集率」扣分，不再计入"
     )
 
 
@@ -60,6 +69,7 @@ def catalog_validity(ctx: Context) -> dict[str, Result]:
     for row in ctx.run_rows("catalog"):
         if row.started_at == last[row.department_key]:
             latest.setdefault(row.department_key, []).append(row)
+    states = collect_states(ctx)
     out = {}
     for key, dept in ctx.departments.items():
         rows = latest.get(key)
@@ -67,7 +77,7 @@ def catalog_validity(ctx: Context) -> dict[str, Result]:
             continue
         outcomes = {r.resource_key: r for r in rows if r.resource_key is not None}
         whole = next((r for r in rows if r.resource_key is None and r.status == "failed"), None)
-        evidence, fixes, good = [], [], 0
+        evidence, fixes, good, due = [], [], 0, 0
         entries = sorted(set(outcomes) | ({r.key for r in dept.resources} if whole else set()))
         for rk in entries:
             outcome = outcomes.get(rk, whole)
@@ -75,23 +85,46 @@ def catalog_validity(ctx: Context) -> dict[str, Result]:
             name = dept.label(rk)
             if outcome.status in ("completed", "skipped"):
                 good += 1
+                due += 1
                 note = "" if outcome.status == "completed" else "（条目无误，因同一文件其他条目出错未登记）"
                 evidence.append(
                     Evidence("catalog", f"{key}.{rk}", f"{name} 目录条目编译通过{note}", True, outcome.started_at)
                 )
-            else:
-                why = short(outcome.error)
-                evidence.append(
-                    Evidence("run", outcome.run_id, f"{name}（{rk}）目录条目编译出错：{why}", False, outcome.started_at)
+                continue
+            why = ctx.explain("catalog", outcome)
+            if outcome is not whole and _source_only(ctx, outcome) and states.get((key, rk), _NONE).charged:
+                text = f"{name}（{rk}）目录条目出错：{why.sentence}"
+                evidence.append(Evidence("run", outcome.run_id, text, False, outcome.started_at, charged_in=RATE))
+                continue
+            due += 1
+            evidence.append(
+                Evidence(
+                    "run", outcome.run_id, f"{name}（{rk}）目录条目编译出错：{why.sentence}", False, outcome.started_at
                 )
-                if outcome is not whole:
-                    fixes.append(f"{name}（{rk}）：按提示修改目录文件中该资源的条目后重新编制目录：{why}")
-        if whole is not None:
-            fixes.insert(
-                0, f"目录文件整体出错（{mmdd(whole.started_at)} 编制）：{short(whole.error)}；修正后重新编制目录"
             )
-        out[key] = ratio(good, len(entries), evidence, fixes, limit=ctx.config.evidence_limit)
+            if outcome is not whole:
+                fixes.append(
+                    Fix(
+                        f"{name}（{rk}）：目录条目出错：{why.sentence}。{why.advice}，然后重新编制目录",
+                        ctx.deadline(),
+                        SEE_EVIDENCE,
+                    )
+                )
+        if whole is not None:
+            why = ctx.explain("catalog", whole)
+            text = f"目录文件整体出错（{mmdd(whole.started_at)} 编制）：{why.sentence}。{why.advice}，然后重新编制目录"
+            fixes.insert(0, Fix(text, ctx.deadline(), SEE_EVIDENCE))
+        out[key] = ratio(good, due, evidence, fixes, limit=ctx.config.evidence_limit)
     return out
+
+
+_NONE = CollectState(False, False, False)
+
+
+def _source_only(ctx: Context, outcome: Any) -> bool:
+    """The entry failed only because its source file is missing (the fault 归集率 charges)."""
+    kinds = ctx.failure_details("catalog").get(outcome.id, {}).get("kinds")
+    return kinds == ["CATALOG_SOURCE_MISSING"]
 
 
 INDICATORS = (
