@@ -75,7 +75,7 @@ KINDS: dict[str, ErrorKind] = _kinds(
     ),
     ErrorKind("RAW_GATE", "数据未通过归集质量检查{detail}", "请按说明更正数据源后重新提交"),
     # the cleanse stage
-    ErrorKind("CLEAN_GATE", "批次未通过清洗质量门{detail}", "请按数据质量问题反馈表更正源数据后重新提交"),
+    ErrorKind("CLEAN_GATE", "清洗质量门未通过{detail}", "请按数据质量问题反馈表更正源数据后重新提交"),
     ErrorKind("GATE_NOT_RUN", "质量检查未能运行（平台原因）", "平台运维处理，无需部门整改", platform=True),
     ErrorKind("SUPERSEDED", "该批次已被更新的全量数据替代，未单独清洗", "无需整改"),
     # the open stage

@@ -7,7 +7,7 @@ from typing import Any
 
 from .config import ScorecardConfig
 from .indicators import SEE_EVIDENCE, Context, Indicator, Result, as_fixes, limit_evidence, mmdd, ratio
-from .indicators_collect import RATE, CollectState, collect_states
+from .indicators_collect import RATE, CollectState, collect_states, collect_verdicts
 from .model import Evidence, Fix
 
 
@@ -50,7 +50,8 @@ def _validity_formula(_: ScorecardConfig) -> str:
     return (
         "本期最后一次目录编制中编译无误的资源条目数 ÷ 参与编制的资源条目数 × 100"
         "（目录文件整体出错时，已登记的资源均计为有误；本期未编制目录的部门不适用）。"
-        "条目仅因登记的数据源文件缺失而出错、且该资源本期从未归集成功的，已在「归集率」扣分，不再计入"
+        "条目仅因登记的数据源文件缺失而出错的，已在「归集率」（本期从未归集成功）或「归集及时率」（有周期因此没有新数据）"
+        "扣分，不再计入"
     )
 
 
@@ -92,9 +93,12 @@ def catalog_validity(ctx: Context) -> dict[str, Result]:
                 )
                 continue
             why = ctx.explain("catalog", outcome)
-            if outcome is not whole and _source_only(ctx, outcome) and states.get((key, rk), _NONE).charged:
+            charged = (
+                _charged_in(ctx, states, (key, rk)) if outcome is not whole and _source_only(ctx, outcome) else None
+            )
+            if charged:
                 text = f"{name}（{rk}）目录条目出错：{why.sentence}"
-                evidence.append(Evidence("run", outcome.run_id, text, False, outcome.started_at, charged_in=RATE))
+                evidence.append(Evidence("run", outcome.run_id, text, False, outcome.started_at, charged_in=charged))
                 continue
             due += 1
             evidence.append(
@@ -119,6 +123,16 @@ def catalog_validity(ctx: Context) -> dict[str, Result]:
 
 
 _NONE = CollectState(False, False, False)
+
+
+def _charged_in(ctx: Context, states: dict[tuple[str, str], CollectState], pair: tuple[str, str]) -> str | None:
+    """Where the collection charges a missing source file: 归集率 when the resource was never collected
+    in the period, else 归集及时率 when windows went without new data; None: nowhere (charge it here)."""
+    if states.get(pair, _NONE).charged:
+        return RATE
+    if "missed" in collect_verdicts(ctx).get(pair, {}).values():
+        return "collection_timeliness"
+    return None
 
 
 def _source_only(ctx: Context, outcome: Any) -> bool:

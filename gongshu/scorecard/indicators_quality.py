@@ -81,7 +81,7 @@ def gate_pass_rate(ctx: Context) -> dict[str, Result]:
             text = f"{name}：质量门通过 {len(gated) - len(failed)}/{len(gated)} 个批次"
             evidence.append(Evidence("resource", f"{key}.{rk}", text, not failed))
             for r in failed:
-                text = f"{name} {mmdd(r.finished_at)} 归集的批次未通过清洗质量门：{describe(r.error, run_id=r.run_id)}"
+                text = f"{name} {mmdd(r.finished_at)} 清洗的批次：{describe(r.error, run_id=r.run_id)}"
                 evidence.append(Evidence("run", r.run_id, text, False, r.finished_at))
             if failed:
                 fixes.append(

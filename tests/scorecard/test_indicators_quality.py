@@ -36,7 +36,7 @@ def test_gate_pass_rate_counts_each_batch_by_its_last_attempt(platform, config):
     assert {e.kind for e in bad} == {"run", "resource"}
     (stopped,) = [e for e in bad if e.kind == "run"]
     assert stopped.text == (
-        "资源r1 11-03 归集的批次未通过清洗质量门：批次未通过清洗质量门：50 行中有 10 行（20.0%）因数据问题被隔离，"
+        "资源r1 11-03 清洗的批次：清洗质量门未通过：50 行中有 10 行（20.0%）因数据问题被隔离，"
         "超过目录允许的 5.0%；主要问题：电话号码无效（PHONE_INVALID）"
     )
     (fix,) = ind.fixes
