@@ -84,6 +84,13 @@ KINDS: dict[str, ErrorKind] = _kinds(
     ),
     ErrorKind("NOTHING_TO_OPEN", "尚无清洗入库的数据，无法开放", "请先完成归集与清洗"),
     ErrorKind("UNCHANGED", "数据未变化，沿用已发布的版本", "无需整改"),
+    ErrorKind(
+        "LEVEL_OPEN",
+        "该资源的分级只能依申请开放，但目录登记为无条件开放，暂不发布",
+        "请在目录中改为有条件开放并写明开放条件",
+    ),
+    ErrorKind("NEVER_OPEN", "该资源为 L4 级或目录登记为不予开放，不予发布", "无需整改"),
+    ErrorKind("CLAIMED", "另一运行正在处理该资源（平台原因）", "无需整改", platform=True),
     # the catalog stage
     ErrorKind(
         "CATALOG_SOURCE_MISSING", "目录登记的数据源文件{file}不存在", "请提交该数据文件，或在目录中更正数据源路径"
@@ -150,6 +157,8 @@ def explain(error: str | None, details: Mapping[str, Any] | None = None, *, run_
     kind = details.get("error_kind") or details.get("code")
     if isinstance(kind, str) and kind in KINDS:
         return _render(kind, _params(details))
+    if error and not re.search(r"[A-Za-z/\\]", error):  # already plain Chinese (e.g. 「不予开放」)
+        return Explained(None, error, "")
     for pattern, found_kind, params in _RECOGNISED:
         match = pattern.search(error or "")
         if match:
@@ -248,6 +257,9 @@ _RECOGNISED: tuple[tuple[re.Pattern[str], str, _Params], ...] = (
     (re.compile(r"the publish gate blocked the release"), "PUBLISH_GATE", lambda m: {}),
     (re.compile(r"nothing to open yet"), "NOTHING_TO_OPEN", lambda m: {}),
     (re.compile(r"unchanged since v\d+"), "UNCHANGED", lambda m: {}),
+    (re.compile(r"held back until the catalog declares"), "LEVEL_OPEN", lambda m: {}),
+    (re.compile(r"is never opened|open\.type is 不予开放"), "NEVER_OPEN", lambda m: {}),
+    (re.compile(r"another run", re.IGNORECASE), "CLAIMED", lambda m: {}),
     (re.compile(r"YAML syntax error", re.IGNORECASE), "CATALOG_YAML_SYNTAX", lambda m: {}),
     (re.compile(r": error: "), "CATALOG_INVALID", lambda m: {}),
 )

@@ -11,6 +11,23 @@ Run-based indicators are 不适用 for everyone when the platform ran no flow of
 period (the platform's outage is not the departments' fault); state-based ones (completeness, 共享度,
 开放率) are computed from the catalog and the releases as they stood.
 
+Three rules hold across the indicators, so that a department cannot dispute a figure:
+
+* 逾期未办结: a share request or a quality issue past its deadline counts against its department in
+  the month it fell due and in every later month while it is still open, until the month it is
+  answered or fixed (then once, as late), and never after;
+* one fault, one deduction: each root cause is charged once, in the indicator where it belongs; the
+  indicators that depend on it list it as evidence with ``charged_in`` (「已在「归集率」扣分」) and
+  leave it out of their numerator and denominator (see each module for its cases);
+* the platform's own gaps are nobody's fault: a due window in which the platform never attempted a
+  stage for a resource is charged to no department and listed in ``Scorecard.platform``; a period in
+  which it ran nothing at all ranks nobody (``platform_ran``).
+
+Everything a department reads (evidence, 整改清单) is plain Chinese: errors through
+:mod:`gongshu.rules.errors`, rule codes by their Chinese sentence with the code in brackets, fields
+by their catalog label, files by the name the catalog declares. Each 整改 item has a deadline
+(``issue_fix_days`` working days) and says where to look.
+
 The modules ``indicators_<dimension>.py`` hold the indicators themselves.
 """
 

@@ -55,22 +55,23 @@ def _formula(_: ScorecardConfig) -> str:
 
 
 def _days(
-    ctx: Context, since: dt.datetime
+    ctx: Context, since: dt.datetime, keys: set[str]
 ) -> tuple[dict[tuple[str, str], set[dt.date]], dict[tuple[str, str], set[dt.date]]]:
-    """(observed days, change days) of every resource from ``since`` to the cut-off."""
+    """(observed days, change days) from ``since`` to the cut-off of the resources with these keys
+    (not of the 实时 ones, collected every hour and never judged)."""
     rl, cb = m.RunLog, m.CollectBatch
     observed: dict[tuple[str, str], set[dt.date]] = defaultdict(set)
     changed: dict[tuple[str, str], set[dt.date]] = defaultdict(set)
     reads = (
         sa.select(rl.department_key, rl.resource_key, rl.started_at)
-        .where(rl.stage == "collect", rl.started_at >= since, rl.started_at < ctx.cutoff)
+        .where(rl.stage == "collect", rl.started_at >= since, rl.started_at < ctx.cutoff, rl.resource_key.in_(keys))
         .where(sa.or_(rl.status == "completed", sa.and_(rl.status == "skipped", rl.rows_in.is_not(None))))
     )
     for d, r, at in ctx.conn.execute(reads):
         if r is not None:
             observed[(d, r)].add(local_day(at))
     batches = sa.select(cb.department_key, cb.resource_key, cb.finished_at).where(
-        cb.finished_at >= since, cb.finished_at < ctx.cutoff
+        cb.finished_at >= since, cb.finished_at < ctx.cutoff, cb.resource_key.in_(keys)
     )
     for d, r, at in ctx.conn.execute(batches):
         changed[(d, r)].add(local_day(at))
@@ -80,7 +81,8 @@ def _days(
 def cycle_accuracy(ctx: Context) -> dict[str, Result]:
     if "collect" not in ctx.stages_run:
         return {}
-    observed, changed = _days(ctx, ctx.cutoff - LOOK_BACK)
+    keys = {r.key for d in ctx.departments.values() for r in d.resources if r.update_cycle in CYCLE_DAYS}
+    observed, changed = _days(ctx, ctx.cutoff - LOOK_BACK, keys)
     out = {}
     for key, dept in ctx.departments.items():
         evidence, fixes, fits, judged = [], [], 0, 0

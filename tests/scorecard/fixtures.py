@@ -173,9 +173,13 @@ class Platform:
         """A successful collection as the collect stage records it: a new batch (and its ``run_log``
         row) when ``content`` is new for the resource, else "skipped, same content" without a batch."""
         with session_scope(self.engine) as s:
-            known = s.query(m.CollectBatch).filter_by(department_key=dept, resource_key=res, fingerprint=content).first()
+            known = (
+                s.query(m.CollectBatch).filter_by(department_key=dept, resource_key=res, fingerprint=content).first()
+            )
         if known is not None:
-            return self.run("collect", dept, res, "skipped", when, rows_in=0, reason=f"same content as batch {known.id}")
+            return self.run(
+                "collect", dept, res, "skipped", when, rows_in=0, reason=f"same content as batch {known.id}"
+            )
         run_id = self.run("collect", dept, res, "completed", when, rows_in=rows)
         with session_scope(self.engine) as s:
             s.add(

@@ -9,7 +9,7 @@ import pytest
 from gongshu.scorecard.compute import compute_scorecard
 from gongshu.scorecard.config import parse_config
 
-from .fixtures import AFTER, PERIOD, at, indicator, resource, texts
+from .fixtures import AFTER, PERIOD, at, indicator, resource
 
 
 def _batches(platform) -> None:
