@@ -44,14 +44,13 @@ from .. import clock
 from ..catalog.issues import closest
 from ..catalog.model import Resource
 from ..quality import gate, raw
-from ..rules.errors import file_name
 from ..runs import Outcome, outcome_for, record_now
 from ..settings import get_settings
 from ..store import models as m
 from ..store import ods
 from ..store.db import session_scope
 from . import open_source
-from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, Reading, SourceError, prefetched
+from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, Reading, SourceError, failure, prefetched
 
 STAGE = "collect"
 # SQLite has one writer at a time: loads in this process take turns instead of waiting on its lock
@@ -314,14 +313,6 @@ def _pick(chunk: pa.Table, by_column: dict[str, str]) -> pa.Table:
         for col, name in by_column.items()
     }
     return pa.table({**columns, SOURCE_ROW: chunk.column(SOURCE_ROW)})
-
-
-def failure(resource: Resource, kind: str, **params: list[str]) -> dict[str, Any]:
-    """What a failed outcome records for the department's Chinese (``gongshu.rules.errors``): the
-    error kind, the source file's name as the catalog declares it (never a resolved path), and
-    ``params`` such as the labels of the fields concerned or the gate checks that failed."""
-    path = getattr(resource.source, "path", None)
-    return {"error_kind": kind, **({"file": file_name(path)} if path else {}), **params}
 
 
 def _record(engine: Engine, result: gate.GateResult, run_id: str, department: str, resource: str, batch: str | None):

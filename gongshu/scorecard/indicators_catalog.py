@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from .config import ScorecardConfig
-from .indicators import SEE_EVIDENCE, Context, Indicator, Result, as_fixes, limit_evidence, mmdd, ratio
+from .indicators import SEE_EVIDENCE, Context, DeptInfo, Indicator, Result, as_fixes, limit_evidence, mmdd, ratio
 from .indicators_collect import RATE, CollectState, collect_states, collect_verdicts
 from .model import Evidence, Fix
 
@@ -70,56 +70,48 @@ def catalog_validity(ctx: Context) -> dict[str, Result]:
     for row in ctx.run_rows("catalog"):
         if row.started_at == last[row.department_key]:
             latest.setdefault(row.department_key, []).append(row)
-    states = collect_states(ctx)
     out = {}
     for key, dept in ctx.departments.items():
         rows = latest.get(key)
-        if not dept.resources or not rows:
-            continue
-        outcomes = {r.resource_key: r for r in rows if r.resource_key is not None}
-        whole = next((r for r in rows if r.resource_key is None and r.status == "failed"), None)
-        evidence, fixes, good, due = [], [], 0, 0
-        entries = sorted(set(outcomes) | ({r.key for r in dept.resources} if whole else set()))
-        for rk in entries:
-            outcome = outcomes.get(rk, whole)
-            assert outcome is not None  # listed without an outcome of its own only when the whole file failed
-            name = dept.label(rk)
-            if outcome.status in ("completed", "skipped"):
-                good += 1
-                due += 1
-                note = "" if outcome.status == "completed" else "（条目无误，因同一文件其他条目出错未登记）"
-                evidence.append(
-                    Evidence("catalog", f"{key}.{rk}", f"{name} 目录条目编译通过{note}", True, outcome.started_at)
-                )
-                continue
-            why = ctx.explain("catalog", outcome)
-            charged = (
-                _charged_in(ctx, states, (key, rk)) if outcome is not whole and _source_only(ctx, outcome) else None
-            )
-            if charged:
-                text = f"{name}（{rk}）目录条目出错：{why.sentence}"
-                evidence.append(Evidence("run", outcome.run_id, text, False, outcome.started_at, charged_in=charged))
-                continue
-            due += 1
-            evidence.append(
-                Evidence(
-                    "run", outcome.run_id, f"{name}（{rk}）目录条目编译出错：{why.sentence}", False, outcome.started_at
-                )
-            )
-            if outcome is not whole:
-                fixes.append(
-                    Fix(
-                        f"{name}（{rk}）：目录条目出错：{why.sentence}。{why.advice}，然后重新编制目录",
-                        ctx.deadline(),
-                        SEE_EVIDENCE,
-                    )
-                )
-        if whole is not None:
-            why = ctx.explain("catalog", whole)
-            text = f"目录文件整体出错（{mmdd(whole.started_at)} 编制）：{why.sentence}。{why.advice}，然后重新编制目录"
-            fixes.insert(0, Fix(text, ctx.deadline(), SEE_EVIDENCE))
-        out[key] = ratio(good, due, evidence, fixes, limit=ctx.config.evidence_limit)
+        if dept.resources and rows:
+            out[key] = _department_validity(ctx, dept, rows)
     return out
+
+
+def _department_validity(ctx: Context, dept: DeptInfo, rows: list) -> Result:
+    """One department's 目录有效性 from the outcomes of its last catalog run."""
+    key, states = dept.key, collect_states(ctx)
+    outcomes = {r.resource_key: r for r in rows if r.resource_key is not None}
+    whole = next((r for r in rows if r.resource_key is None and r.status == "failed"), None)
+    evidence, fixes, good, due = [], [], 0, 0
+    for rk in sorted(set(outcomes) | ({r.key for r in dept.resources} if whole else set())):
+        outcome = outcomes.get(rk, whole)
+        assert outcome is not None  # listed without an outcome of its own only when the whole file failed
+        name = dept.label(rk)
+        if outcome.status in ("completed", "skipped"):
+            good += 1
+            due += 1
+            note = "" if outcome.status == "completed" else "（条目无误，因同一文件其他条目出错未登记）"
+            evidence.append(
+                Evidence("catalog", f"{key}.{rk}", f"{name} 目录条目编译通过{note}", True, outcome.started_at)
+            )
+            continue
+        why = ctx.explain("catalog", outcome)
+        source_only = outcome is not whole and _source_only(ctx, outcome)
+        charged = _charged_in(ctx, states, (key, rk)) if source_only else None
+        text = f"{name}（{rk}）目录条目" + ("出错" if charged else "编译出错") + f"：{why.sentence}"
+        evidence.append(Evidence("run", outcome.run_id, text, False, outcome.started_at, charged_in=charged))
+        if charged:
+            continue
+        due += 1
+        if outcome is not whole:
+            text = f"{name}（{rk}）：目录条目出错：{why.sentence}。{why.advice}，然后重新编制目录"
+            fixes.append(Fix(text, ctx.deadline(), SEE_EVIDENCE))
+    if whole is not None:
+        why = ctx.explain("catalog", whole)
+        text = f"目录文件整体出错（{mmdd(whole.started_at)} 编制）：{why.sentence}。{why.advice}，然后重新编制目录"
+        fixes.insert(0, Fix(text, ctx.deadline(), SEE_EVIDENCE))
+    return ratio(good, due, evidence, fixes, limit=ctx.config.evidence_limit)
 
 
 _NONE = CollectState(False, False, False)
