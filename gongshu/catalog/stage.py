@@ -15,9 +15,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from .. import clock
+from ..rules.errors import file_name
 from ..runs import Outcome
 from ..store.db import session_scope
 from .compiled import CompiledCatalog
+from .issues import CatalogIssue
 from .loader import LoadedCatalog
 from .registry import register, registered
 
@@ -100,10 +102,10 @@ def _failed_outcomes(loaded: LoadedCatalog, dept: str, started: dt.datetime) -> 
     department when an error belongs to no resource (syntax, department keys, ...)."""
     finished = clock.now()
     errors = loaded.errors
-    by_resource: dict[str | None, list[str]] = {}
+    by_resource: dict[str | None, list[CatalogIssue]] = {}
     for issue in errors:
         key = issue.resource if issue.resource and not issue.resource.startswith("#") else None
-        by_resource.setdefault(key, []).append(str(issue))
+        by_resource.setdefault(key, []).append(issue)
     outcomes = []
     for rid in _resource_ids(loaded):
         if rid in by_resource:
@@ -121,7 +123,7 @@ def _failed_outcomes(loaded: LoadedCatalog, dept: str, started: dt.datetime) -> 
                     "(a catalog file is registered whole or not at all)",
                 )
             )
-    leftover = [msg for msgs in by_resource.values() for msg in msgs]
+    leftover = [issue for issues in by_resource.values() for issue in issues]
     if leftover:
         outcomes.insert(0, _failed(dept, None, leftover, started, finished, loaded))
     return outcomes
@@ -130,12 +132,18 @@ def _failed_outcomes(loaded: LoadedCatalog, dept: str, started: dt.datetime) -> 
 def _failed(
     dept: str,
     rid: str | None,
-    messages: list[str],
+    issues: list[CatalogIssue],
     started: dt.datetime,
     finished: dt.datetime,
     loaded: LoadedCatalog,
 ) -> Outcome:
+    """A failed entry (or file). Its details carry the issue codes (``error_kind``: the first,
+    ``kinds``: all) and the source file's name as declared when it is missing, for the Chinese of
+    the scorecard (``gongshu.rules.errors``), which never shows the English messages."""
+    messages = [str(i) for i in issues]
     more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
+    kinds = sorted({i.code for i in issues})
+    declared = _source_path(loaded, rid) if "CATALOG_SOURCE_MISSING" in kinds else None
     return Outcome(
         stage=STAGE,
         department=dept,
@@ -144,8 +152,25 @@ def _failed(
         started_at=started,
         finished_at=finished,
         error=messages[0] + more,
-        details={"file": str(loaded.path), "errors": messages},
+        details={
+            "catalog_file": str(loaded.path),
+            "errors": messages,
+            "error_kind": issues[0].code,
+            "kinds": kinds,
+            **({"file": file_name(declared)} if declared else {}),
+        },
     )
+
+
+def _source_path(loaded: LoadedCatalog, rid: str | None) -> str | None:
+    """The source path entry ``rid`` declares, as written."""
+    tree = loaded.tree
+    items = tree.get("resources") if isinstance(tree, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and item.get("id") == rid and isinstance(item.get("source"), dict):
+            path = item["source"].get("path")
+            return path if isinstance(path, str) else None
+    return None
 
 
 def _resource_ids(loaded: LoadedCatalog) -> list[str]:

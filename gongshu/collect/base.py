@@ -18,11 +18,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pyarrow as pa
 
+from ..rules.errors import file_name
 from ..store.ods import SOURCE_ROW
+
+if TYPE_CHECKING:
+    from ..catalog.model import Resource
 
 T = TypeVar("T")
 DEFAULT_CHUNK_ROWS = 50_000  # small enough to overlap reading with writing, large enough for fast bulk calls
@@ -237,3 +241,11 @@ def header_names(
             line=line,
         )
     return names
+
+
+def failure(resource: Resource, kind: str, **params: list[str]) -> dict[str, Any]:
+    """What a failed outcome records for the department's Chinese (``gongshu.rules.errors``): the
+    error kind, the source file's name as the catalog declares it (never a resolved path), and
+    ``params`` such as the labels of the fields concerned or the gate checks that failed."""
+    path = getattr(resource.source, "path", None)
+    return {"error_kind": kind, **({"file": file_name(path)} if path else {}), **params}

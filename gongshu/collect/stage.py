@@ -50,7 +50,7 @@ from ..store import models as m
 from ..store import ods
 from ..store.db import session_scope
 from . import open_source
-from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, Reading, SourceError, prefetched
+from .base import DEFAULT_CHUNK_ROWS, SOURCE_ROW, Reading, SourceError, failure, prefetched
 
 STAGE = "collect"
 # SQLite has one writer at a time: loads in this process take turns instead of waiting on its lock
@@ -117,7 +117,7 @@ def collect_resource(
     except SourceError as exc:
         if exc.transient:
             raise
-        return outcome("failed", error=str(exc), details={"code": exc.code})
+        return outcome("failed", error=str(exc), details={"code": exc.code, **failure(resource, exc.code)})
 
     details: dict[str, Any] = {"source": reading.description, "notes": reading.notes}
     if reading.digest:
@@ -135,11 +135,12 @@ def collect_resource(
 
     header = gate.evaluate("raw", [(raw.header_suite(department, resource), raw.header_frame(reading.columns))])
     if not header.passed:
+        missing = [f.label or f.name for f in resource.fields if f.column not in reading.columns]
         _record(engine, header, run_id, department, resource.id, None)
         return outcome(
             "failed",
             error=_columns_error(resource, reading.columns, reading.description),
-            details={**details, "gate": header.summary()},
+            details={**details, "gate": header.summary(), **failure(resource, "COLUMNS_MISSING", fields=missing)},
         )
     load = _Load(department, resource, run_id, started, outcome, reading, since, bool(watermark), details, header)
     return _store(engine, load, flow_run_id)
@@ -200,7 +201,7 @@ def _store(engine: Engine, load: _Load, flow_run_id: str | None) -> Outcome:
             rows_in=load.stored,
             rows_out=0,
             error=str(exc) + "; nothing from this batch was stored",
-            details={**load.details, "code": exc.code},
+            details={**load.details, "code": exc.code, **failure(resource, exc.code)},
         )
     return done
 
@@ -231,6 +232,7 @@ def _check_rows(load: _Load) -> None:
     load.result = gate.GateResult("raw", load.result.checks + gate.validate(rows_suite, rows_frame))
     details["gate"] = load.result.summary()
     if not load.result.passed:
+        details.update(failure(load.resource, "RAW_GATE", checks=[c.rule for c in load.result.failed]))
         error = _rows_error(load.result, load.resource, load.faults, load.reading.description, load.max_bytes)
         raise _Abandon(
             load.outcome(

@@ -19,7 +19,7 @@ from .. import clock
 from ..clock import month_days, period_bounds
 from . import indicators_catalog, indicators_collect, indicators_open, indicators_quality, indicators_share, store
 from .config import ScorecardConfig
-from .indicators import NOT_APPLICABLE, Context, DeptInfo, Indicator, Result, load_departments
+from .indicators import NOT_APPLICABLE, Context, DeptInfo, Indicator, Result, load_departments, platform_idle
 from .model import DepartmentScore, Evidence, IndicatorScore, Scorecard
 from .ranking import rank, weighted_total
 
@@ -68,11 +68,12 @@ def compute_scorecard(
         )
         results = {code: REGISTRY[code].compute(ctx) for code in config.weights()}
         usage = {"share_calls": indicators_share.share_calls(ctx), "downloads": indicators_open.downloads(ctx)}
-        stages_run = ctx.stages_run
+        stages_run, platform, ran = ctx.stages_run, ctx.platform_gaps(), ctx.platform_ran
     scores = [
         _department(dept, config, results, usage, stages_run)
         for dept in sorted(ctx.departments.values(), key=lambda d: d.key)
     ]
+    scores = scores if ran else platform_idle(scores)
     if compare:
         scores = _with_previous(engine, period, config, scores, now, sample)
     starts, ends = month_days(period)
@@ -84,6 +85,8 @@ def compute_scorecard(
         departments=rank(scores, config.ranking),
         config_hash=config.digest(),
         sample=sample,
+        platform=platform,
+        platform_ran=ran,
     )
 
 

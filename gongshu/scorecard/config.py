@@ -26,6 +26,7 @@ INDICATOR_CODES = (
     "catalog_validity",
     "collection_rate",
     "collection_timeliness",
+    "cycle_accuracy",
     "gate_pass_rate",
     "row_pass_rate",
     "issue_fix_rate",
@@ -130,16 +131,19 @@ class CalendarConfig(_Strict):
 
 
 def _default_dimensions() -> list[DimensionConfig]:
-    table = (
+    table: tuple[tuple[str, float, tuple[str | tuple[str, float], ...]], ...] = (
         ("目录编制", 20, ("metadata_completeness", "catalog_validity")),
-        ("数据归集", 25, ("collection_rate", "collection_timeliness")),
+        ("数据归集", 25, (("collection_rate", 10), ("collection_timeliness", 10), ("cycle_accuracy", 5))),
         ("数据质量", 25, ("gate_pass_rate", "row_pass_rate", "issue_fix_rate")),
         ("数据共享", 15, ("share_degree", "request_timeliness")),
         ("数据开放", 15, ("open_rate", "open_timeliness")),
     )
-    return [
-        DimensionConfig(name=n, weight=w, indicators=[IndicatorConfig(code=c) for c in codes]) for n, w, codes in table
-    ]
+    return [DimensionConfig(name=n, weight=w, indicators=[_indicator(c) for c in codes]) for n, w, codes in table]
+
+
+def _indicator(spec: str | tuple[str, float]) -> IndicatorConfig:
+    """An indicator of the built-in weighting: its code, or (code, points)."""
+    return IndicatorConfig(code=spec) if isinstance(spec, str) else IndicatorConfig(code=spec[0], weight=spec[1])
 
 
 class ScorecardConfig(_Strict):

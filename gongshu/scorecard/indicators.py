@@ -11,6 +11,23 @@ Run-based indicators are 不适用 for everyone when the platform ran no flow of
 period (the platform's outage is not the departments' fault); state-based ones (completeness, 共享度,
 开放率) are computed from the catalog and the releases as they stood.
 
+Three rules hold across the indicators, so that a department cannot dispute a figure:
+
+* 逾期未办结: a share request or a quality issue past its deadline counts against its department in
+  the month it fell due and in every later month while it is still open, until the month it is
+  answered or fixed (then once, as late), and never after;
+* one fault, one deduction: each root cause is charged once, in the indicator where it belongs; the
+  indicators that depend on it list it as evidence with ``charged_in`` (「已在「归集率」扣分」) and
+  leave it out of their numerator and denominator (see each module for its cases);
+* the platform's own gaps are nobody's fault: a due window in which the platform never attempted a
+  stage for a resource is charged to no department and listed in ``Scorecard.platform``; a period in
+  which it ran nothing at all ranks nobody (``platform_ran``).
+
+Everything a department reads (evidence, 整改清单) is plain Chinese: errors through
+:mod:`gongshu.rules.errors`, rule codes by their Chinese sentence with the code in brackets, fields
+by their catalog label, files by the name the catalog declares. Each 整改 item has a deadline
+(``issue_fix_days`` working days) and says where to look.
+
 The modules ``indicators_<dimension>.py`` hold the indicators themselves.
 """
 
@@ -19,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from typing import Any
 
@@ -28,10 +45,11 @@ from sqlalchemy.engine import Connection
 
 from ..catalog.completeness import resource_completeness
 from ..catalog.model import Catalog
-from ..clock import SHANGHAI, WorkCalendar
+from ..clock import SHANGHAI, WorkCalendar, local_day
+from ..rules.errors import Explained, explain
 from ..store import models as m
 from .config import ScorecardConfig
-from .model import Evidence, Fix
+from .model import DepartmentScore, Evidence, Fix, PlatformGap
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +68,11 @@ class ResInfo:
     completeness: float
     """0–100, against the 2017 guide's core metadata."""
     missing: tuple[str, ...]
-    """The metadata items missing, as 「信息资源摘要 (summary)」."""
+    """The metadata items missing, by their Chinese names (「信息资源摘要」)."""
     first_seen: dt.datetime
     """When the platform first registered it: no window before that day is due."""
+    fields: tuple[tuple[str, str], ...] = ()
+    """(name, label) of its fields as the catalog declares them."""
 
     @property
     def first_day(self) -> dt.date:
@@ -68,6 +88,11 @@ class DeptInfo:
 
     def resource(self, key: str) -> ResInfo | None:
         return next((r for r in self.resources if r.key == key), None)
+
+    def field_label(self, resource: str, field: str) -> str:
+        """A field's catalog label (信息项名称), for texts; its name when the catalog no longer has it."""
+        res = self.resource(resource)
+        return dict(res.fields).get(field, field) if res else field
 
     def label(self, key: str | None) -> str:
         """A resource's name for texts (its key when the catalog no longer has it)."""
@@ -123,6 +148,52 @@ class Context:
     def in_period(self, moment: dt.datetime | None) -> bool:
         return moment is not None and self.start <= moment < self.cutoff
 
+    def failure_details(self, stage: str) -> dict[int, dict[str, Any]]:
+        """``run_log.details`` of the stage's failed rows in the period, by row id: the error kind and
+        safe parameters a stage recorded, for :func:`explain`."""
+        key = f"details:{stage}"
+        if key not in self.cache:
+            rl = m.RunLog
+            query = sa.select(rl.id, rl.details).where(
+                rl.stage == stage, rl.status == "failed", rl.started_at >= self.start, rl.started_at < self.cutoff
+            )
+            self.cache[key] = {i: d or {} for i, d in self.conn.execute(query)}
+        return self.cache[key]  # type: ignore[return-value]
+
+    def explain(self, stage: str, row: Any) -> Explained:
+        """A failed ``run_log`` row's error in plain Chinese (never its English text or a path)."""
+        return explain(row.error, self.failure_details(stage).get(row.id), run_id=row.run_id)
+
+    def deadline(self) -> dt.date:
+        """整改期限 of an item found in the period: ``issue_fix_days`` working days after its last day."""
+        return local_day(self.calendar.add_working_days(self.end - dt.timedelta(seconds=1), self.config.issue_fix_days))
+
+    def feedback(self, dept: str, resource: str | None = None, row: int | None = None) -> str:
+        """Where the department sees a data problem: its 数据质量问题反馈表 of the period, sheet and row."""
+        where = f"数据质量问题反馈表 {dept}-{self.period}.xlsx「问题明细」表"
+        if resource:
+            where += f"，资源「{resource}」"
+        return where + (f"，行号 {row}" if row is not None else "")
+
+    def platform_gap(self, stage: str, window: str, first: dt.date, dept: str, resource: str) -> None:
+        """Record a due window the platform did not attempt for a resource (charged to nobody)."""
+        gaps: dict[tuple[str, dt.date, str], set[tuple[str, str]]] = self.cache.setdefault("gaps", {})  # type: ignore[assignment]
+        gaps.setdefault((stage, first, window), set()).add((dept, resource))
+
+    def platform_gaps(self) -> tuple[PlatformGap, ...]:
+        """平台运行: the windows the platform did not attempt, by stage and window, oldest first."""
+        gaps: dict[tuple[str, dt.date, str], set[tuple[str, str]]] = self.cache.get("gaps", {})  # type: ignore[assignment]
+        return tuple(
+            PlatformGap(stage, window, len(pairs), tuple(sorted({d for d, _ in pairs})))
+            for (stage, _, window), pairs in sorted(gaps.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2]))
+        )
+
+    @property
+    def platform_ran(self) -> bool:
+        """False when the platform ran no stage of the pipeline in the period although departments
+        had resources registered: nothing they did can be judged, and nobody is ranked."""
+        return bool(self.stages_run - {"scorecard"}) or not any(d.resources for d in self.departments.values())
+
 
 @dataclass(frozen=True)
 class Result:
@@ -139,6 +210,14 @@ def as_fixes(items: Iterable[Fix | str]) -> tuple[Fix, ...]:
 
 
 NOT_APPLICABLE = Result(None, None, None)
+SEE_EVIDENCE = "见本页评分依据"
+PLATFORM_IDLE = "本期平台未运行应运行的环节，不作排名"
+
+
+def platform_idle(scores: Iterable[DepartmentScore]) -> list[DepartmentScore]:
+    """A period in which the platform ran nothing: no total, no rank, and the note saying why (a
+    department with no resources keeps its own note)."""
+    return [s if s.note else replace(s, total=None, note=PLATFORM_IDLE) for s in scores]
 
 
 def ratio(
@@ -251,8 +330,9 @@ def _resources(dept: str, snap: dict, first_seen: Callable[[str], dt.datetime]) 
                 level=res.level,
                 has_source=res.source is not None,
                 completeness=comp.score,
-                missing=tuple(f"{i.label} ({i.key})" for i in comp.missing),
+                missing=tuple(i.label for i in comp.missing),
                 first_seen=first_seen(res.id),
+                fields=tuple((f.name, f.label or f.name) for f in res.fields),
             )
         )
     return tuple(sorted(out, key=lambda x: x.key))
@@ -270,4 +350,7 @@ def _raw_resource(r: dict, first_seen: Callable[[str], dt.datetime]) -> ResInfo:
         completeness=0.0,
         missing=("目录快照无法校验",),
         first_seen=first_seen(r["id"]),
+        fields=tuple(
+            (f.get("name", ""), f.get("label") or f.get("name", "")) for f in r.get("fields", []) if isinstance(f, dict)
+        ),
     )

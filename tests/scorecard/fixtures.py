@@ -145,10 +145,12 @@ class Platform:
         error: str | None = None,
         reason: str | None = None,
         run_id: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> str:
         run_id = run_id or self._run_id()
         if status == "failed" and error is None:
-            error = "源文件不存在"
+            error = f"/srv/gongshu/samples/{dept}/{res}.csv: file not found: ../samples/{res}.csv"
+            details = {"code": "SOURCE_NOT_FOUND", "error_kind": "SOURCE_NOT_FOUND", "file": f"{res}.csv"}
         with session_scope(self.engine) as s:
             s.add(
                 m.RunLog(
@@ -162,6 +164,36 @@ class Platform:
                     rows_in=rows_in,
                     error=error,
                     reason=reason,
+                    details=details or {},
+                )
+            )
+        return run_id
+
+    def collected(self, dept: str, res: str, when: dt.datetime, content: str, *, rows: int = 10) -> str:
+        """A successful collection as the collect stage records it: a new batch (and its ``run_log``
+        row) when ``content`` is new for the resource, else "skipped, same content" without a batch."""
+        with session_scope(self.engine) as s:
+            known = (
+                s.query(m.CollectBatch).filter_by(department_key=dept, resource_key=res, fingerprint=content).first()
+            )
+        if known is not None:
+            return self.run(
+                "collect", dept, res, "skipped", when, rows_in=0, reason=f"same content as batch {known.id}"
+            )
+        run_id = self.run("collect", dept, res, "completed", when, rows_in=rows)
+        with session_scope(self.engine) as s:
+            s.add(
+                m.CollectBatch(
+                    id=f"b{next(self._ids):06d}",
+                    run_id=run_id,
+                    department_key=dept,
+                    resource_key=res,
+                    ods_table=f"ods_{dept}__{res}",
+                    fingerprint=content,
+                    source=f"csv {res}.csv",
+                    rows=rows,
+                    started_at=when,
+                    finished_at=when + dt.timedelta(minutes=1),
                 )
             )
         return run_id
@@ -194,7 +226,12 @@ class Platform:
                     merged=merged,
                     gate_passed=gate_passed,
                     dwd_table=f"dwd_{dept}__{res}",
-                    error=None if status == "completed" else "质量门未通过：无效行占比 20% 超过 5%",
+                    error=None
+                    if status == "completed"
+                    else f"clean gate failed for batch {batch_id}: {quarantined} of {rows_in} rows "
+                    f"({quarantined / rows_in if rows_in else 0:.1%}) were quarantined, more than the catalog's "
+                    "max_invalid_ratio 5.0%; most frequent problems: PHONE_INVALID 3; the DWD table was left as it "
+                    "was, the problems were sent to the department's feedback workbook",
                     started_at=when - dt.timedelta(minutes=1),
                     finished_at=when,
                 )

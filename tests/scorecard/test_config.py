@@ -12,8 +12,9 @@ from gongshu.scorecard.config import ConfigError, load_config, parse_config
 DEFAULT_WEIGHTS = {
     "metadata_completeness": 10,
     "catalog_validity": 10,
-    "collection_rate": 12.5,
-    "collection_timeliness": 12.5,
+    "collection_rate": 10,
+    "collection_timeliness": 10,
+    "cycle_accuracy": 5,
     "gate_pass_rate": 25 / 3,
     "row_pass_rate": 25 / 3,
     "issue_fix_rate": 25 / 3,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from gongshu.scorecard.compute import compute_scorecard
 from gongshu.scorecard.config import parse_config
 
-from .fixtures import AFTER, PERIOD, at, indicator, resource, texts
+from .fixtures import AFTER, PERIOD, at, indicator, resource
 
 
 def _batches(platform) -> None:
@@ -31,19 +33,30 @@ def test_gate_pass_rate_counts_each_batch_by_its_last_attempt(platform, config):
     assert (ind.numerator, ind.denominator) == (2, 3)
     assert ind.value == pytest.approx(66.667, abs=1e-3)
     bad = [e for e in ind.evidence if not e.ok]
-    assert {e.kind for e in bad} == {"run", "resource"} and any("b2" in e.text for e in bad)
-    assert len(ind.fixes) == 1 and texts(ind.fixes)[0].startswith("资源r1（r1）：1 个批次未通过清洗质量门")
+    assert {e.kind for e in bad} == {"run", "resource"}
+    (stopped,) = [e for e in bad if e.kind == "run"]
+    assert stopped.text == (
+        "资源r1 11-03 清洗的批次：清洗质量门未通过：50 行中有 10 行（20.0%）因数据问题被隔离，"
+        "超过目录允许的 5.0%；主要问题：电话号码无效（PHONE_INVALID）"
+    )
+    (fix,) = ind.fixes
+    assert fix.text.startswith("资源r1（r1）：1 个批次未通过清洗质量门")
+    # 整改期限: 5 working days after the period's last day (Mon 11-30): Mon 12-07; where: the period's 反馈表
+    assert fix.deadline == dt.date(2026, 12, 7)
+    assert fix.where == "数据质量问题反馈表 a-2026-11.xlsx「问题明细」表，资源「资源r1」"
 
 
 def test_row_pass_rate_counts_rows_that_were_or_would_have_been_loaded(platform, config):
     _batches(platform)
     sc = compute_scorecard(platform.engine, PERIOD, config, now=AFTER, compare=False)
     ind = indicator(sc, "a", "row_pass_rate")
-    # b1: 100 - 8 - 2 = 90; b2 (gate failed, nothing loaded): 50 - 10 = 40; b3 last attempt: 40 of 40
-    # (170 good of 190) -> 89.47
-    assert (ind.numerator, ind.denominator) == (170, 190)
-    assert ind.value == pytest.approx(89.474, abs=1e-3)
-    assert any("隔离 18" in e.text and "主键重复合并 2" in e.text for e in ind.evidence)
+    # b1: 100 - 8 - 2 = 90; b3 last attempt: 40 of 40. b2 was stopped by the clean gate: charged once, in
+    # 质量门通过率, so its 50 rows (10 quarantined) are left out here. (130 good of 140) -> 92.86
+    assert (ind.numerator, ind.denominator) == (130, 140)
+    assert ind.value == pytest.approx(92.857, abs=1e-3)
+    assert any("隔离 8" in e.text and "主键重复合并 2" in e.text for e in ind.evidence)
+    (charged,) = [e for e in ind.evidence if e.charged_in]
+    assert charged.charged_in == "gate_pass_rate" and "1 个批次（50 行）被清洗质量门拦截" in charged.text
 
 
 def test_issue_fix_rate_five_working_days(platform, config):
@@ -57,19 +70,26 @@ def test_issue_fix_rate_five_working_days(platform, config):
     still_open = platform.issue("a", "r1", at(11, 20))
     # first seen Tue 11-24: due Tue 12-01, outside the period
     platform.issue("a", "r1", at(11, 24))
-    # first seen 10-20: due 10-27, in October
-    platform.issue("a", "r1", at(10, 20))
+    # first seen 10-20: due 10-27, in October, still open: 逾期未办结, it counts in November too
+    backlog = platform.issue("a", "r1", at(10, 20))
+    # first seen 10-19: due 10-26, fixed late on 10-30: counted in October, never after
+    platform.issue("a", "r1", at(10, 19), fixed_at=at(10, 30))
     sc = compute_scorecard(platform.engine, PERIOD, config, now=AFTER, compare=False)
     ind = indicator(sc, "a", "issue_fix_rate")
-    assert (ind.numerator, ind.denominator) == (1, 3)
-    assert ind.value == pytest.approx(33.333, abs=1e-3)
+    assert (ind.numerator, ind.denominator) == (1, 4)
+    assert ind.value == pytest.approx(25.0)
     issues = {e.ref: e.text for e in ind.evidence if e.kind == "issue"}
-    assert set(issues) == {str(late), str(still_open)}
-    assert "应于 11-09 前整改，11-10 整改，超期" in issues[str(late)]
-    assert "未整改" in issues[str(still_open)]
-    assert texts(ind.fixes) == (
-        "资源r1（r1）：2 个数据质量问题未在 5 个工作日内整改（PHONE_FORMAT），按数据质量问题反馈表更正源数据并重新报送",
+    assert set(issues) == {str(late), str(still_open), str(backlog)}
+    assert issues[str(late)].endswith("应于 11-09 前整改，11-10 整改，超期")
+    assert "「phone」电话号码写法不规范（PHONE_FORMAT）：11-20 发现，" in issues[str(still_open)]
+    assert issues[str(still_open)].endswith("应于 11-27 前整改，逾期未办结（自 11-27 起）")
+    assert issues[str(backlog)].endswith("应于 10-27 前整改，逾期未办结（自 10-27 起）")
+    (fix,) = ind.fixes
+    assert fix.text == (
+        "资源r1（r1）：3 个数据质量问题未在 5 个工作日内整改（其中 2 个仍未整改；电话号码写法不规范（PHONE_FORMAT）），"
+        "按数据质量问题反馈表更正源数据并重新报送"
     )
+    assert fix.deadline == dt.date(2026, 10, 27)  # the earliest 整改期限 among them, as the 反馈表 gives it
     assert "5 个工作日" in ind.formula
 
 

@@ -26,16 +26,19 @@ def test_request_timeliness(platform, config):
     unanswered = platform.request("a", "b", "r1", at(11, 13), due=at(11, 20, 23))
     platform.request("a", "b", "r1", at(11, 25), due=at(12, 2, 23))  # due in December
     platform.request("a", "b", "r1", at(11, 3), due=None, decided=at(11, 3))  # 无条件共享: no deadline
-    platform.request("a", "b", "r1", at(10, 23), due=at(10, 30, 23), decided=at(11, 2))  # due in October
+    # due in October, answered late in November: counts in November (answered late), never after
+    answered_late = platform.request("a", "b", "r1", at(10, 23), due=at(10, 30, 23), decided=at(11, 2))
+    platform.request("a", "b", "r1", at(10, 20), due=at(10, 27, 23), decided=at(10, 29))  # late, in October
     sc = compute_scorecard(platform.engine, PERIOD, config, now=AFTER, compare=False)
     ind = indicator(sc, "a", "request_timeliness")
-    assert (ind.numerator, ind.denominator) == (1, 3)
-    assert ind.value == pytest.approx(33.333, abs=1e-3)
+    assert (ind.numerator, ind.denominator) == (1, 4)
+    assert ind.value == pytest.approx(25.0)
     ev = {e.ref: e for e in ind.evidence}
-    assert set(ev) == {str(on_time), str(late), str(unanswered)}
+    assert set(ev) == {str(on_time), str(late), str(unanswered), str(answered_late)}
     assert ev[str(on_time)].ok and not ev[str(late)].ok
     assert ev[str(late)].text == "交通运输局 申请 资源r1（11-04 申请，应于 11-11 前答复）：11-12 答复，超期"
-    assert ev[str(unanswered)].text.endswith("未答复")
+    assert ev[str(unanswered)].text.endswith("：逾期未办结（自 11-20 起）")
+    assert ev[str(answered_late)].text.endswith("应于 10-30 前答复）：11-02 答复，超期")
     assert texts(ind.fixes)[0] == f"尽快答复已超期的 1 个共享申请（#{unanswered}）"
     # b had nothing due: 不适用, not 100
     assert indicator(sc, "b", "request_timeliness").value is None
@@ -66,20 +69,40 @@ def test_open_rate(platform, config):
 def test_open_timeliness(platform, config):
     platform.department(
         "a",
-        [resource("monthly", cycle="每月"), resource("daily", cycle="每日"), resource("never", cycle="每月")],
+        [
+            resource("monthly", cycle="每月"),
+            resource("stale", cycle="每月"),
+            resource("daily", cycle="每日"),
+            resource("never", cycle="每月"),
+        ],
         compiled=at(9, 1),
     )
     platform.release("a", "monthly", 1, at(10, 1))
-    platform.run("open", "a", "monthly", "skipped", at(11, 10), reason="unchanged since v1")
+    platform.collected("a", "monthly", at(11, 9), "m-nov")  # new data in November ...
+    platform.run("open", "a", "monthly", "completed", at(11, 10))
+    platform.release("a", "monthly", 2, at(11, 10))  # ... released as v2: on time
+    platform.release("a", "stale", 1, at(10, 1))
+    platform.collected("a", "stale", at(10, 1), "s")
+    platform.collected("a", "stale", at(11, 10), "s")  # November brought nothing new ...
+    platform.run("open", "a", "stale", "skipped", at(11, 10), reason="unchanged since v1")  # ... nothing to release
+    for day, content in ((26, "d26"), (27, "d27"), (30, "d27")):  # 11-30: the 11-27 data again
+        platform.collected("a", "daily", at(11, day, 9), content)
+        platform.run("open", "a", "daily", "completed", at(11, day))
     platform.release("a", "daily", 1, at(11, 26))  # first release: due from 11-26 on (26, 27, 30)
-    platform.run("open", "a", "daily", "completed", at(11, 27))
-    platform.run("open", "a", "daily", "skipped", at(11, 30), reason="不予开放")  # not a refresh
     sc = compute_scorecard(platform.engine, PERIOD, config, now=AFTER, compare=False)
     ind = indicator(sc, "a", "open_timeliness")
-    # monthly: November confirmed unchanged, 1 of 1; daily: 11-26 (release), 11-27 (run), not 11-30:
-    # 2 of 3; never released: not due. (1 + 2) / (1 + 3)
-    assert (ind.numerator, ind.denominator, ind.value) == (3, 4, 75.0)
-    assert any("未按时：11-30" in e.text for e in ind.evidence)
+    # monthly: v2 in November, 1 of 1. stale: no new data in November, charged once, in 归集及时率.
+    # daily: 11-26 released; 11-27 new data collected but not released (charged here); 11-30 no new data
+    # (归集及时率's). never released: not due. (1 + 1) / (1 + 2)
+    assert (ind.numerator, ind.denominator) == (2, 3)
+    assert ind.value == pytest.approx(66.667, abs=1e-3)
+    assert any(e.text.endswith("未更新：11-27") for e in ind.evidence)
+    charged = {e.ref: e for e in ind.evidence if e.charged_in}
+    assert charged["a.stale"].charged_in == "collection_timeliness"
+    assert charged["a.daily"].charged_in == "collection_timeliness" and "11-30" in charged["a.daily"].text
+    # and 归集及时率 does charge them: stale's November and daily's 11-30 brought nothing new
+    collect = {e.ref: e.text for e in indicator(sc, "a", "collection_timeliness").evidence if not e.ok}
+    assert "没有新数据：2026年11月" in collect["a.stale"] and "没有新数据：11-30" in collect["a.daily"]
 
 
 def test_usage_is_shown_beside_the_score_not_in_it(platform, config):
