@@ -107,20 +107,6 @@ KINDS: dict[str, ErrorKind] = _kinds(
 GENERIC = "运行出错，详见运行报告（运行编号 {run_id}）"
 GENERIC_ADVICE = "请联系平台运维人员查看运行报告"
 
-GATE_RULES: dict[str, str] = {
-    "ROW_COUNT": "数据行数不在目录规定的范围内",
-    "TEXT_UNDECODABLE": "乱码行的比例超过目录允许的上限",
-    "TEXT_NUL_BYTE": "数据中含有不可见的空字符",
-    "VALUE_TOO_LARGE": "有字段值超过平台允许的长度",
-    "INVALID_RATIO": "被隔离的问题数据比例超过目录允许的上限",
-    "COLUMNS_MISSING": "缺少目录登记的列",
-    "COLUMNS_MISMATCH": "列与目录登记的不一致",
-    "OPEN_L4": "含有 L4 级数据",
-    "PII_ID_CARD": "含有未脱敏的身份证号码",
-    "PII_MOBILE": "含有未脱敏的手机号码",
-}
-"""The Chinese of the codes only a gate reports (their :data:`RULES` records carry no 问题说明)."""
-
 
 @dataclass(frozen=True)
 class Explained:
@@ -134,7 +120,7 @@ class Explained:
 def rule_title(code: str) -> str:
     """A rule code's short Chinese name: its 问题说明 up to the first stop, without asides."""
     rule = RULES.get(code)
-    text = rule.problem if rule and rule.problem else GATE_RULES.get(code, "")
+    text = rule.problem if rule and rule.problem else ""
     text = re.sub(r"（[^）]*）", "", text)
     title = re.split(r"[：。；，]", text, maxsplit=1)[0].strip()
     return title or "数据不符合质量规则"
