@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 EvidenceKind = Literal["resource", "run", "issue", "request", "release", "catalog"]
+AppealStatus = Literal["pending", "accepted", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class AppealNote:
     """The indicator's code."""
     evidence_ref: str
     reason: str
-    status: Literal["pending", "accepted", "rejected"]
+    status: AppealStatus
     decision: str | None = None
     """The administrator's reason (Chinese)."""
     filed_at: dt.datetime | None = None
