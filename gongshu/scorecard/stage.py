@@ -29,6 +29,7 @@ from .compute import compute_scorecard
 from .config import DEFAULT_PATH, ScorecardConfig, load_config
 from .model import Scorecard
 from .site import TREND_PERIODS, write_site
+from .status import not_begun
 from .workbook import write_workbook
 
 STAGE = "scorecard"
@@ -78,10 +79,9 @@ def configured(path: Path) -> ScorecardConfig:
 
 def check_begun(period: str, now: dt.datetime | None = None) -> None:
     """Raise :class:`NotBegun` for a month after the current one (Asia/Shanghai)."""
-    now = now or clock.now()
-    if period > clock.current_period(now):
-        today = clock.local_day(now).isoformat()
-        raise NotBegun(f"period {period} has not begun: today is {today} (Asia/Shanghai); nothing to score yet")
+    why = not_begun(period, now)
+    if why:
+        raise NotBegun(why)
 
 
 def prepare(

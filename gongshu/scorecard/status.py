@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .. import clock
 from ..clock import local_time, period_label
 from .model import Scorecard
 
@@ -43,3 +44,13 @@ def revision_note(card: Scorecard) -> str | None:
 def english(card: Scorecard) -> str:
     """The status as the CLI and the run report say it: ``provisional`` or ``version N``."""
     return "provisional" if card.provisional else f"version {card.version}"
+
+
+def not_begun(period: str, now: dt.datetime | None = None) -> str | None:
+    """Why ``period`` (YYYY-MM) cannot be scored yet (a month after the current one, Asia/Shanghai),
+    in English for the CLI; None when it has begun."""
+    now = now or clock.now()
+    if period <= clock.current_period(now):
+        return None
+    today = clock.local_day(now).isoformat()
+    return f"period {period} has not begun: today is {today} (Asia/Shanghai); a month is scored once it has begun"
