@@ -10,6 +10,7 @@ import shlex
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import typer
 
@@ -21,6 +22,9 @@ from gongshu.share.demo import API, KEYS_FILE, DemoRequest, ShareDemo, seed_shar
 from gongshu.store.db import session_scope
 
 from .summary import display_width, pad
+
+if TYPE_CHECKING:
+    from prefect.states import State
 
 SAMPLE_API = ("127.0.0.1", 8765)
 
@@ -174,8 +178,11 @@ def score_month_in_progress(departments: list[str] | None = None) -> RunReport |
 
     from .scorecard import scorecard_flow
 
-    state = scorecard_flow(
-        period=current_period(), departments=departments, run_id=new_run_id(), sample=True, return_state=True
+    state = cast(
+        "State[RunReport]",
+        scorecard_flow(
+            period=current_period(), departments=departments, run_id=new_run_id(), sample=True, return_state=True
+        ),
     )
     report = state.result(raise_on_failure=False)
     return report if isinstance(report, RunReport) else None
@@ -229,7 +236,7 @@ def print_history(played: list, note: str | None = None, current: RunReport | No
     for d in departments:
         totals = [t.get(d) for _, _, t in columns]
         cells = "".join(f"  {t:7.1f}" if t is not None else f"  {'—':>7}" for t in totals)
-        known = [t.get(d) for _, s, t in columns if s != "暂定" and t.get(d) is not None]
+        known = [v for _, s, t in columns if s != "暂定" and (v := t.get(d)) is not None]
         change = known[-1] - known[0] if len(known) > 1 else 0.0
         arrow = "  ↑" if change >= 1 else "  ↓" if change <= -1 else ("  →" if len(known) > 1 else "")
         typer.echo(f"  {pad(d, width)}{cells}{arrow}")

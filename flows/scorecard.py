@@ -61,9 +61,10 @@ def scorecard_flow(
     run_id: str | None = None,
     sample: bool = False,
 ):
-    """``period``: YYYY-MM (default: last month; a month not begun raises ValueError). A scorecard ranks every registered department
-    whatever ``departments`` says; ``departments`` only narrows the run's outcomes (and ``run_log``
-    rows) to those it names. ``sample``: computed from demo data (every output says 示例数据)."""
+    """``period``: YYYY-MM (default: last month; a month not begun raises ValueError). A scorecard
+    ranks every registered department whatever ``departments`` says; ``departments`` only narrows
+    the run's outcomes (and ``run_log`` rows) to those it names. ``sample``: computed from demo data
+    (every output says 示例数据)."""
     run_id = run_id or new_run_id()
     period = check_period(period)
     report = RunReport(run_id=run_id, started_at=clock.now())

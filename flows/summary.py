@@ -166,7 +166,9 @@ def _scorecard_part(stage: str, mine: list[Outcome]) -> str:
     if d.get("total") is None:
         return f"{stage} {d.get('period', '')} unranked" + (" (provisional)" if d.get("provisional") else "")
     marks = "".join(f" {m}" for m, on in (("红榜", d.get("red")), ("黑榜", d.get("black"))) if on)
-    status = " (provisional)" if d.get("provisional") else (f" (version {d['version']})" if d.get("version", 1) > 1 else "")
+    status = (
+        " (provisional)" if d.get("provisional") else (f" (version {d['version']})" if d.get("version", 1) > 1 else "")
+    )
     return f"{stage} {d.get('period', '')} rank {d['rank']}, {score(d['total'])}{marks}{status}"
 
 

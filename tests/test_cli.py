@@ -194,7 +194,9 @@ def test_scorecard_appeal_file_decide_and_list(gongshu_home):
     request = platform.request("a", "b", "r1", at(11, 2), due=at(11, 9, 23), decided=at(11, 10))
     issued_at = dt.datetime(2026, 12, 2, 2, tzinfo=dt.UTC)
     config = load_config(REPO / "scorecard.yaml")
-    publish(get_engine(), prepare(get_engine(), "2026-11", config, now=issued_at), gongshu_home / "scorecards" / "2026-11")
+    publish(
+        get_engine(), prepare(get_engine(), "2026-11", config, now=issued_at), gongshu_home / "scorecards" / "2026-11"
+    )
 
     out = gongshu(
         "scorecard", "appeal", "file", "--period", "2026-11", "-d", "a", "--indicator", "request_timeliness",
@@ -202,7 +204,9 @@ def test_scorecard_appeal_file_decide_and_list(gongshu_home):
     )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
     assert "filed appeal #1" in out.stdout
-    out = gongshu("scorecard", "appeal", "decide", "1", "--accept", "--reason", "核实属实", "--as-of", "2026-12-04T10:00")
+    out = gongshu(
+        "scorecard", "appeal", "decide", "1", "--accept", "--reason", "核实属实", "--as-of", "2026-12-04T10:00"
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "appeal #1 accepted: 2026-11 re-issued as version 2" in out.stdout
     assert store.load(get_engine(), "2026-11").version == 2 and store.load(get_engine(), "2026-11", 1).version == 1
@@ -210,7 +214,9 @@ def test_scorecard_appeal_file_decide_and_list(gongshu_home):
     assert "<h2>申诉</h2>" in page and "申诉 #1 成立：核实属实" in page and "第 2 版" in page
 
     out = gongshu("scorecard", "appeal", "list", "--period", "2026-11")
-    assert out.returncode == 0 and "#1 2026-11 a request_timeliness" in out.stdout and "accepted: 核实属实" in out.stdout
+    assert (
+        out.returncode == 0 and "#1 2026-11 a request_timeliness" in out.stdout and "accepted: 核实属实" in out.stdout
+    )
     out = gongshu(
         "scorecard", "appeal", "file", "--period", "2026-11", "-d", "b", "--indicator", "collection_rate",
         "--evidence", "b.r1", "--reason", "x", "--as-of", "2027-01-20T10:00",

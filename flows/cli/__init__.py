@@ -3,7 +3,8 @@ and demo go through the Prefect flows so that every run is visible in the Prefec
 
 One module per command group: ``catalog``, ``quality``, ``keys`` and ``scorecard`` (sub-apps; the
 last runs the stage without a subcommand), ``run`` (run, demo; the run itself in ``pipeline_run``
-and ``checks``), ``service`` (api, serve) and ``prune``. This module wires them into the root app, in the order ``gongshu --help`` lists them."""
+and ``checks``), ``service`` (api, serve) and ``prune``. This module wires them into the root
+app, in the order ``gongshu --help`` lists them."""
 
 from __future__ import annotations
 

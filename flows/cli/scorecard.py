@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from gongshu.scorecard.appeals import Appeal
 
 app = typer.Typer(help="考核晾晒: rank the departments for a month; 申诉 (appeals) against a published month.")
-appeal_app = typer.Typer(help="申诉: appeals of departments against a published month's evidence.", no_args_is_help=True)
+appeal_app = typer.Typer(
+    help="申诉: appeals of departments against a published month's evidence.", no_args_is_help=True
+)
 app.add_typer(appeal_app, name="appeal")
 
 
@@ -35,12 +37,10 @@ def scorecard(
     as `gongshu run --stages scorecard`); prints where the site and the workbook are. The month in
     progress is provisional (暂定) and not stored; a closed month is stored once, then re-rendered."""
     if ctx.invoked_subcommand is None:
-        run_pipeline(
-            None, None, ["scorecard"], period, report_json, verbose=verbose, as_of=as_of, show_scorecard=True
-        )
+        run_pipeline(None, None, ["scorecard"], period, report_json, verbose=verbose, as_of=as_of, show_scorecard=True)
 
 
-def _config():  # noqa: ANN202 - the scorecard configuration, or a clear failure
+def _config():
     from gongshu.scorecard.config import ConfigError
     from gongshu.scorecard.stage import configured
     from gongshu.settings import get_settings

@@ -97,7 +97,7 @@ def _published(engine: Engine, period: str, now: dt.datetime) -> Scorecard:
     raise AppealError(f"period {period} has no published scorecard", kind="not_found")
 
 
-def file_appeal(  # noqa: PLR0913
+def file_appeal(
     engine: Engine,
     config: ScorecardConfig,
     *,
@@ -131,7 +131,10 @@ def file_appeal(  # noqa: PLR0913
     with session_scope(engine) as session:
         same = session.scalars(
             sa.select(ap).where(
-                ap.period == period, ap.department == department, ap.indicator == indicator, ap.evidence_ref == evidence_ref
+                ap.period == period,
+                ap.department == department,
+                ap.indicator == indicator,
+                ap.evidence_ref == evidence_ref,
             )
         ).first()
         if same is not None:
@@ -219,7 +222,7 @@ def decide(
             .where(ap.id == appeal_id, ap.status == "pending")
             .values(status=status, decision=reason, decided_at=now, decided_by=by)
         )
-        if taken.rowcount != 1:  # decided meanwhile by another administrator
+        if taken.rowcount != 1:  # type: ignore[attr-defined]  # decided meanwhile by another administrator
             raise AppealError(f"appeal #{appeal_id} was already decided", kind="conflict")
     card = None
     if accept:

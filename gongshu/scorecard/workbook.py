@@ -3,10 +3,11 @@ sort, filter, forward and annotate it.
 
 Four sheets: 排名 (one row per department, in rank order, usage beside the score), 指标明细 (one
 row per department × indicator with weight, numerator, denominator, score or 不适用, and the formula
-in words) and 整改清单 (one row per thing to fix, with an empty column for the department to report
-progress), and 申诉 (every appeal of the period with its decision). It follows the feedback workbook's conventions: Chinese headers in a filled bold row that
-stays in view with filters, widths fitted to the text (a CJK character counts two), text always
-written as text (a name such as ``=1+1`` stays a name). Above each header a title line names the
+in words), 整改清单 (one row per thing to fix, with an empty column for the department to report
+progress) and 申诉 (every appeal of the period with its decision). It follows the feedback
+workbook's conventions: Chinese headers in a filled bold row that stays in view with filters,
+widths fitted to the text (a CJK character counts two), text always written as text (a name such
+as ``=1+1`` stays a name). Above each header a title line names the
 period and whether it is 暂定 (the month in progress) or which version, and, for a scorecard computed
 from demo data, says 示例数据 on every sheet.
 
@@ -274,7 +275,9 @@ def write_workbook(scorecard: Scorecard, out: Path) -> Path:
     moment = scorecard.computed_at
     moment = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).replace(microsecond=0)
     wb = build_workbook(scorecard)
-    title = f"{period_label(scorecard.period)}{TITLE}（{short(scorecard)}）" + ("（示例数据）" if scorecard.sample else "")
+    title = f"{period_label(scorecard.period)}{TITLE}（{short(scorecard)}）" + (
+        "（示例数据）" if scorecard.sample else ""
+    )
     wb.properties.creator = wb.properties.lastModifiedBy = "gongshu"
     wb.properties.title = title
     wb.properties.created = wb.properties.modified = moment.astimezone(dt.UTC).replace(tzinfo=None)

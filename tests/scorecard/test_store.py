@@ -32,7 +32,9 @@ def test_saving_a_period_again_replaces_its_rows(platform, config):
     store.save(platform.engine, sc)
     fewer = dataclasses.replace(sc, departments=sc.departments[:1], computed_at=AFTER + dt.timedelta(hours=1))
     store.save(platform.engine, fewer)
-    assert store.load(platform.engine, PERIOD) == dataclasses.replace(fewer, revisions=(Revision(1, fewer.computed_at),))
+    assert store.load(platform.engine, PERIOD) == dataclasses.replace(
+        fewer, revisions=(Revision(1, fewer.computed_at),)
+    )
     with platform.engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(m.Scorecard)) == 1
 

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from gongshu.scorecard.workbook import APPEALS_SHEET, DETAIL_SHEET, FIXES_SHEET, HEADER_ROW, RANKING_SHEET, write_workbook
+from gongshu.scorecard.workbook import (
+    APPEALS_SHEET,
+    DETAIL_SHEET,
+    FIXES_SHEET,
+    HEADER_ROW,
+    RANKING_SHEET,
+    write_workbook,
+)
 
 from .render_fixtures import INDICATORS, NAMES, scorecard
 

@@ -78,7 +78,7 @@ def _out(a: workflow.Appeal) -> AppealOut:
         indicator=a.indicator,
         evidence=a.evidence_ref,
         reason=a.reason,
-        status=a.status,  # type: ignore[arg-type]
+        status=a.status,
         decision=a.decision,
         filed_at=a.filed_at,
         decided_at=a.decided_at,

@@ -68,16 +68,15 @@ def upgrade() -> None:
         sa.column("sample", sa.Boolean),
         sa.column("computed_at", sa.DateTime(timezone=True)),
     )
-    rows = op.get_bind().execute(
-        sa.select(sc.c.period, sa.func.min(sc.c.computed_at), sa.func.count()).group_by(sc.c.period)
-    ).all()
+    rows = (
+        op.get_bind()
+        .execute(sa.select(sc.c.period, sa.func.min(sc.c.computed_at), sa.func.count()).group_by(sc.c.period))
+        .all()
+    )
     samples = {p for (p,) in op.get_bind().execute(sa.select(sc.c.period).where(sc.c.sample.is_(True)).distinct())}
     op.bulk_insert(
         versions,
-        [
-            {"period": p, "version": 1, "issued_at": at, "reason": None, "sample": p in samples}
-            for p, at, _ in rows
-        ],
+        [{"period": p, "version": 1, "issued_at": at, "reason": None, "sample": p in samples} for p, at, _ in rows],
     )
 
 
