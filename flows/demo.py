@@ -10,6 +10,7 @@ import shlex
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import typer
 
@@ -21,6 +22,9 @@ from gongshu.share.demo import API, KEYS_FILE, DemoRequest, ShareDemo, seed_shar
 from gongshu.store.db import session_scope
 
 from .summary import display_width, pad
+
+if TYPE_CHECKING:
+    from prefect.states import State
 
 SAMPLE_API = ("127.0.0.1", 8765)
 
@@ -166,14 +170,52 @@ def _shown(path: Path) -> str:
         return str(path.resolve())
 
 
-def print_history(played: list, note: str | None = None) -> None:
+def score_month_in_progress(departments: list[str] | None = None) -> RunReport | None:
+    """The demo's second scorecard run: the month in progress, 暂定 (provisional, not stored), on
+    sample data; its report, or None if it could not run (the demo goes on)."""
+    from gongshu.clock import current_period
+    from gongshu.runs import new_run_id
+
+    from .scorecard import scorecard_flow
+
+    state = cast(
+        "State[RunReport]",
+        scorecard_flow(
+            period=current_period(), departments=departments, run_id=new_run_id(), sample=True, return_state=True
+        ),
+    )
+    report = state.result(raise_on_failure=False)
+    return report if isinstance(report, RunReport) else None
+
+
+def _columns(played: list, current: RunReport | None) -> list[tuple[str, str, dict[str, float | None]]]:
+    """(period, 正式 第N版 / 暂定, totals) of each month the table shows: the played months as their
+    latest stored version says, then the month in progress."""
+    from gongshu.scorecard import store
+    from gongshu.store.db import get_engine
+
+    columns = []
+    for p in played:
+        card = store.load(get_engine(), p.period)
+        if card is None:
+            columns.append((p.period, "未发布", dict(p.totals)))
+            continue
+        columns.append((p.period, f"正式v{card.version}", {d.department: d.total for d in card.departments}))
+    if current is not None:
+        totals = {o.department: o.details.get("total") for o in current.outcomes if o.stage == "scorecard"}
+        if totals:
+            columns.append((str(current.outputs.get("period")), "暂定", totals))
+    return columns
+
+
+def print_history(played: list, note: str | None = None, current: RunReport | None = None) -> None:
     """The demo's history (flows/demo_history.py): what each past month played and each department's
-    total month by month, labelled as sample data."""
+    total month by month, labelled as sample data; each month says whether it is final (正式, its
+    version) or, for the month in progress (``current``), 暂定."""
     if note:
         typer.secho(f"\n演示历史 (demo history): {note}", fg="yellow")
     if not played:
         return
-    periods = [p.period for p in played]
     typer.echo(
         f"\n演示历史 (demo history, 示例数据 sample data, not a real assessment): {len(played)} months played "
         "as of their own dates, so the scorecard's trends come from real runs"
@@ -186,13 +228,22 @@ def print_history(played: list, note: str | None = None) -> None:
         extra += [f"missing {', '.join(p.missing)}"] if p.missing else []
         extra += [f"{len(p.failed)} stage(s) failed"] if p.failed else []
         typer.echo(f"  {p.period}  run {p.played_at.astimezone(SHANGHAI):%m-%d %H:%M}  {'; '.join(extra)}")
-    departments = sorted({d for p in played for d in p.totals})
+    columns = _columns(played, current)
+    departments = sorted({d for _, _, totals in columns for d in totals})
     width = max((display_width(d) for d in departments), default=0)
-    typer.echo("  " + pad("总分", width) + "".join(f"  {p:>7}" for p in periods))
+    typer.echo("  " + pad("总分", width) + "".join(f"  {period:>7}" for period, _, _ in columns))
+    typer.echo("  " + pad("", width) + "".join(f"  {pad('', 7 - display_width(s))}{s}" for _, s, _ in columns))
     for d in departments:
-        totals = [p.totals.get(d) for p in played]
+        totals = [t.get(d) for _, _, t in columns]
         cells = "".join(f"  {t:7.1f}" if t is not None else f"  {'—':>7}" for t in totals)
-        known = [t for t in totals if t is not None]
+        known = [v for _, s, t in columns if s != "暂定" and (v := t.get(d)) is not None]
         change = known[-1] - known[0] if len(known) > 1 else 0.0
         arrow = "  ↑" if change >= 1 else "  ↓" if change <= -1 else ("  →" if len(known) > 1 else "")
         typer.echo(f"  {pad(d, width)}{cells}{arrow}")
+    if columns and columns[-1][1] == "暂定":
+        typer.echo(
+            f"  正式 = issued (final) month and its version; 暂定 = {columns[-1][0]}, the month in progress: "
+            "provisional, not stored, issued after the month ends"
+        )
+    if current is not None and current.outputs.get("scorecard_site"):
+        typer.echo(f"  暂定 {current.outputs.get('period')} site: {_shown(Path(current.outputs['scorecard_site']))}")

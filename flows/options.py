@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gongshu import clock
 from gongshu.runs import STAGES, Outcome
+from gongshu.scorecard.status import not_begun
 from gongshu.settings import get_settings
 
 BUILT_STAGES: tuple[str, ...] = ("catalog", "collect", "cleanse", "share", "open", "scorecard")
@@ -31,13 +32,17 @@ def check_stages(stages: list[str] | None) -> list[str]:
 
 
 def check_period(period: str | None) -> str:
-    """The assessment period (YYYY-MM); default: the previous month (Asia/Shanghai)."""
+    """The assessment period (YYYY-MM); default: the previous month (Asia/Shanghai). A month that has
+    not begun is refused (the month in progress is scored as 暂定, see gongshu.scorecard.stage)."""
     if period is None:
         today = clock.local_day(clock.now())
         last = today.replace(day=1) - dt.timedelta(days=1)
         return f"{last:%Y-%m}"
     if not PERIOD.match(period):
         raise ValueError(f"period '{period}' is not a month in the form YYYY-MM")
+    why = not_begun(period)
+    if why:
+        raise ValueError(why)
     return period
 
 

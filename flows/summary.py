@@ -77,10 +77,13 @@ def _print_where_to_look(report: RunReport, settings: Settings, *, demo: bool) -
     rows += [
         (OUTPUT_LABELS.get(k, k), v)
         for k, v in report.outputs.items()
-        if k != "period" and not k.startswith("feedback_")
+        if k not in ("period", "scorecard_status") and not k.startswith("feedback_")
     ]
     feedback = sorted(v for k, v in report.outputs.items() if k.startswith("feedback_"))
-    if feedback:
+    ranked = _ranked_feedback(report, settings) if demo else None
+    if ranked:  # the demo: the 反馈表 of the month its scorecard ranks, not of the month it runs in
+        rows.append(("反馈表 (feedback workbooks)", ranked))
+    elif feedback:
         folders = sorted({str(Path(v).parent) for v in feedback})
         rows.append(("反馈表 (feedback workbooks)", f"{', '.join(folders)}/ ({len(feedback)} departments)"))
     if any(o.stage == "cleanse" and "gate" in o.details for o in report.outcomes):
@@ -93,6 +96,16 @@ def _print_where_to_look(report: RunReport, settings: Settings, *, demo: bool) -
             "\nbrowse the flow runs and artifacts in the Prefect UI:\n"
             f"  PREFECT_HOME={settings.prefect_home} .venv/bin/prefect server start  # then open http://127.0.0.1:4200"
         )
+
+
+def _ranked_feedback(report: RunReport, settings: Settings) -> str | None:
+    """The folder of the 反馈表 of the month the scorecard ranks, if any was written for it."""
+    period = report.outputs.get("period")
+    folder = settings.home / "feedback" / str(period)
+    files = sorted(folder.glob("*.xlsx")) if period and folder.is_dir() else []
+    if not files:
+        return None
+    return f"{folder}/ ({len(files)} departments; {period}, the month the scorecard ranks)"
 
 
 def _counts(stage: str, mine: list[Outcome]) -> str:
@@ -151,9 +164,12 @@ def _scorecard_part(stage: str, mine: list[Outcome]) -> str:
     if o.status != "completed":
         return f"{stage} {o.status}"
     if d.get("total") is None:
-        return f"{stage} {d.get('period', '')} unranked"
+        return f"{stage} {d.get('period', '')} unranked" + (" (provisional)" if d.get("provisional") else "")
     marks = "".join(f" {m}" for m, on in (("红榜", d.get("red")), ("黑榜", d.get("black"))) if on)
-    return f"{stage} {d.get('period', '')} rank {d['rank']}, {score(d['total'])}{marks}"
+    status = (
+        " (provisional)" if d.get("provisional") else (f" (version {d['version']})" if d.get("version", 1) > 1 else "")
+    )
+    return f"{stage} {d.get('period', '')} rank {d['rank']}, {score(d['total'])}{marks}{status}"
 
 
 STAGE_PARTS: dict[str, Callable[[str, list[Outcome]], str]] = {

@@ -11,11 +11,11 @@ from prefect.cache_policies import NO_CACHE
 
 from gongshu.clock import period_label
 from gongshu.scorecard.charts import score
-from gongshu.scorecard.compute import compute_scorecard
 from gongshu.scorecard.config import ScorecardConfig
 from gongshu.scorecard.model import DepartmentScore, Fix, Scorecard
 from gongshu.scorecard.site import change, figure, marks, rank_move
-from gongshu.scorecard.stage import Published, publish
+from gongshu.scorecard.stage import Prepared, Published, prepare, publish
+from gongshu.scorecard.status import headline, revision_note, short
 from gongshu.settings import get_settings
 from gongshu.store.db import get_engine
 
@@ -26,14 +26,16 @@ FIXES_SHOWN = 20
 
 
 @task(name="compute-scorecard", task_run_name="compute-scorecard-{period}", cache_policy=NO_CACHE)
-def compute_one(period: str, config: ScorecardConfig, sample: bool = False) -> Scorecard:
-    return compute_scorecard(get_engine(), period, config, sample=sample)
+def prepare_one(period: str, config: ScorecardConfig, sample: bool = False) -> Prepared:
+    """The period's scorecard: 暂定 for the month in progress, computed for a closed month never
+    stored, the stored version otherwise."""
+    return prepare(get_engine(), period, config, sample=sample)
 
 
-@task(name="publish-scorecard", task_run_name="publish-scorecard-{scorecard.period}", cache_policy=NO_CACHE)
-def publish_one(scorecard: Scorecard) -> Published:
-    """Store the scorecard and write its site and workbook; returns where they are."""
-    return publish(get_engine(), scorecard, get_settings().scorecards_dir / scorecard.period)
+@task(name="publish-scorecard", task_run_name="publish-scorecard-{prepared.card.period}", cache_policy=NO_CACHE)
+def publish_one(prepared: Prepared) -> Published:
+    """Store a freshly computed closed month and write the site and workbook; returns where they are."""
+    return publish(get_engine(), prepared, get_settings().scorecards_dir / prepared.card.period)
 
 
 def ranking_rows(card: Scorecard) -> list[dict]:
@@ -69,7 +71,11 @@ def department_markdown(card: Scorecard, d: DepartmentScore, page: str | None = 
     then what to fix (the first :data:`FIXES_SHOWN`), then where its page is."""
     ranked = sum(1 for x in card.departments if x.rank is not None)
     sample = "（示例数据）" if card.sample else ""
-    lines = [f"# {d.name} · {period_label(card.period)}考核晾晒{sample}", ""]
+    lines = [f"# {d.name} · {headline(card)}{sample}", ""]
+    if card.provisional:
+        lines += ["**暂定**：本月尚未结束，以下为截至计算时间的暂定结果，不是本月的考核结果；月末后正式发布。", ""]
+    if note := revision_note(card):
+        lines += [note, ""]
     if d.total is None:
         lines.append(f"**未排名**：{d.note or '本期所有指标均不适用'}")
     else:
@@ -109,7 +115,7 @@ def publish_scorecard_artifacts(scorecard: Scorecard, published: Published | Non
         table=ranking_rows(card),
         key=key,
         description=(
-            f"{period_label(card.period)}考核晾晒{'（示例数据）' if card.sample else ''}: "
+            f"{headline(card)}{'（示例数据）' if card.sample else ''}: "
             f"{len(card.departments)} departments, {len(ranked)} ranked; 红榜 {red}; 黑榜 {black}"
             + (f"; site {published.site}" if published else "")
         ),
@@ -121,7 +127,7 @@ def publish_scorecard_artifacts(scorecard: Scorecard, published: Published | Non
         create_markdown_artifact(
             markdown=department_markdown(card, d, page),
             key=dept_key,
-            description=f"{d.name} {period_label(card.period)}考核晾晒: 总分 {score(d.total, '—')}",
+            description=f"{d.name} {period_label(card.period)}考核晾晒（{short(card)}）: 总分 {score(d.total, '—')}",
         )
         keys.append(dept_key)
     return keys

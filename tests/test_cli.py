@@ -121,6 +121,12 @@ def test_run_exits_1_when_a_catalog_fails(tmp_path, harness_api):
         (("scorecard", "--period", "2026-1"), {}, "YYYY-MM"),
         (("run", "--stages", "scorecard", "--period", "26-10"), {}, "YYYY-MM"),
         (("run", "--stages", "scorecard"), {"GONGSHU_AS_OF": "soon"}, "GONGSHU_AS_OF: 'soon'"),
+        (
+            ("scorecard", "--period", "2027-05"),
+            {"GONGSHU_AS_OF": "2026-12-07T10:00"},
+            "period 2027-05 has not begun: today is 2026-12-07 (Asia/Shanghai)",
+        ),
+        (("run", "--period", "2027-01", "--as-of", "2026-12-31T23:59"), {}, "period 2027-01 has not begun"),
     ],
 )
 def test_bad_moment_or_period_is_answered_at_once_without_prefect(args, env, message):
@@ -167,6 +173,55 @@ def test_run_as_of_records_that_moment_and_scorecard_prints_its_outputs(tmp_path
     assert (folder / "index.html").is_file() and (folder / "scorecard-2026-10.xlsx").is_file()
     assert "scorecard 2026-10 rank 1" in out.stdout  # scjgj, the only department, in the summary
     assert local_days("scorecard") == {"2026-11-02"}
+
+
+def test_scorecard_appeal_file_decide_and_list(gongshu_home):
+    """申诉 from the command line on a stored month: filed, accepted (the month re-issued as version 2,
+    the department's page showing 申诉), listed; a late one refused with exit 2."""
+    import datetime as dt
+
+    from gongshu.scorecard import store
+    from gongshu.scorecard.config import load_config
+    from gongshu.scorecard.stage import prepare, publish
+    from gongshu.store.db import get_engine
+    from tests.scorecard.fixtures import Platform, at, resource
+
+    platform = Platform(get_engine())
+    platform.department("a", [resource("r1")], name="甲局", compiled=at(9, 1))
+    platform.department("b", [resource("r1")], name="乙局", compiled=at(9, 1))
+    for dept in ("a", "b"):
+        platform.run("collect", dept, "r1", "completed", at(11, 3), rows_in=10)
+    request = platform.request("a", "b", "r1", at(11, 2), due=at(11, 9, 23), decided=at(11, 10))
+    issued_at = dt.datetime(2026, 12, 2, 2, tzinfo=dt.UTC)
+    config = load_config(REPO / "scorecard.yaml")
+    publish(
+        get_engine(), prepare(get_engine(), "2026-11", config, now=issued_at), gongshu_home / "scorecards" / "2026-11"
+    )
+
+    out = gongshu(
+        "scorecard", "appeal", "file", "--period", "2026-11", "-d", "a", "--indicator", "request_timeliness",
+        "--evidence", str(request), "--reason", "申请人已撤回", "--as-of", "2026-12-03T10:00",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "filed appeal #1" in out.stdout
+    out = gongshu(
+        "scorecard", "appeal", "decide", "1", "--accept", "--reason", "核实属实", "--as-of", "2026-12-04T10:00"
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "appeal #1 accepted: 2026-11 re-issued as version 2" in out.stdout
+    assert store.load(get_engine(), "2026-11").version == 2 and store.load(get_engine(), "2026-11", 1).version == 1
+    page = (gongshu_home / "scorecards" / "2026-11" / "departments" / "a.html").read_text(encoding="utf-8")
+    assert "<h2>申诉</h2>" in page and "申诉 #1 成立：核实属实" in page and "第 2 版" in page
+
+    out = gongshu("scorecard", "appeal", "list", "--period", "2026-11")
+    assert (
+        out.returncode == 0 and "#1 2026-11 a request_timeliness" in out.stdout and "accepted: 核实属实" in out.stdout
+    )
+    out = gongshu(
+        "scorecard", "appeal", "file", "--period", "2026-11", "-d", "b", "--indicator", "collection_rate",
+        "--evidence", "b.r1", "--reason", "x", "--as-of", "2027-01-20T10:00",
+    )  # fmt: skip
+    assert out.returncode == 2 and "appeal refused: too late" in out.stderr, out.stderr
 
 
 def test_run_with_a_catalogs_folder_that_does_not_exist_is_refused(tmp_path):

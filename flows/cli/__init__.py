@@ -1,9 +1,10 @@
 """The ``gongshu`` command line. Validation and export are fast and need no Prefect; compile, run
 and demo go through the Prefect flows so that every run is visible in the Prefect UI.
 
-One module per command group: ``catalog``, ``quality`` and ``keys`` (sub-apps), ``run`` (run,
-scorecard, demo; the run itself in ``pipeline_run`` and ``checks``), ``service`` (api, serve) and
-``prune``. This module wires them into the root app, in the order ``gongshu --help`` lists them."""
+One module per command group: ``catalog``, ``quality``, ``keys`` and ``scorecard`` (sub-apps; the
+last runs the stage without a subcommand), ``run`` (run, demo; the run itself in ``pipeline_run``
+and ``checks``), ``service`` (api, serve) and ``prune``. This module wires them into the root
+app, in the order ``gongshu --help`` lists them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import typer
 
 from gongshu.settings import reset_settings
 
-from . import catalog, keys, prune, quality, run, service
+from . import catalog, keys, prune, quality, run, scorecard, service
 
 app = typer.Typer(
     help="公数 gongshu: a city's public-data programme as Prefect flows.",
@@ -27,7 +28,7 @@ app.add_typer(keys.app, name="keys")
 app.command("api")(service.api)
 app.command("serve")(service.serve)
 app.command("run")(run.run)
-app.command("scorecard")(run.scorecard)
+app.add_typer(scorecard.app, name="scorecard")
 app.command("prune")(prune.prune)
 app.command("demo")(run.demo)
 

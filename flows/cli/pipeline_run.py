@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
     from ..demo_history import PeriodPlayed
 
-    History = tuple[list[PeriodPlayed], str | None]
-    """What ``play_demo_history`` played (or why nothing was)."""
+    History = tuple[list[PeriodPlayed], str | None, RunReport | None]
+    """What ``play_demo_history`` played (or why nothing was), and the month in progress scored 暂定."""
 
 
 def run_pipeline(
@@ -77,7 +77,7 @@ def _play(
     from gongshu.runs import new_run_id
 
     from ..common import local_runs
-    from ..demo import sample_api
+    from ..demo import sample_api, score_month_in_progress
     from ..pipeline import pipeline_flow
     from .console import one_line_console_logs
 
@@ -89,7 +89,7 @@ def _play(
 
         typer.echo("playing three past months of sample runs for the scorecard's history (the first time: ~1 min)")
         with local_runs():
-            history = play_demo_history(get_settings())
+            history = (*play_demo_history(get_settings()), None)
     try:
         with sample_api(folder.resolve().parent / "samples") if demo else nullcontext(), local_runs():
             state = cast(
@@ -111,6 +111,9 @@ def _play(
     report = state.result(raise_on_failure=False)
     if isinstance(report, BaseException):
         fail(f"the pipeline crashed: {report}", code=1)
+    if demo and history is not None:  # the month in progress too, as 暂定, beside the final months
+        with local_runs():
+            history = (*history[:2], score_month_in_progress(departments))
     return history, report
 
 
@@ -124,7 +127,8 @@ def _print_outcome(
 
     print_summary(report, demo=demo)
     if show_scorecard and "scorecard_site" in report.outputs:
-        typer.echo(f"\n考核晾晒 {period}:\n  site      {report.outputs['scorecard_site']}")
+        typer.echo(f"\n考核晾晒 {period}: {report.outputs.get('scorecard_status', period).split(': ', 1)[-1]}")
+        typer.echo(f"  site      {report.outputs['scorecard_site']}")
         typer.echo(f"  workbook  {report.outputs['scorecard_workbook']}")
     if demo:
         if history is not None:

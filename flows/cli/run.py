@@ -1,4 +1,4 @@
-"""``gongshu run``, ``gongshu scorecard`` and ``gongshu demo``: the pipeline's runs."""
+"""``gongshu run`` and ``gongshu demo``: the pipeline's runs (``gongshu scorecard`` is in scorecard.py)."""
 
 from __future__ import annotations
 
@@ -26,14 +26,6 @@ def run(
     """Run the pipeline's six stages, catalog to scorecard (or those of --stages), and write the run report."""
     chosen = [s.strip() for item in stages or [] for s in item.split(",") if s.strip()]
     run_pipeline(catalogs, departments, chosen or None, period, report_json, verbose=verbose, as_of=as_of)
-
-
-def scorecard(
-    period: Period = None, as_of: AsOf = None, report_json: ReportJson = None, verbose: Verbose = False
-) -> None:
-    """考核晾晒: rank the departments for a month from what the platform logged (the scorecard stage,
-    as `gongshu run --stages scorecard`); prints where the site and the workbook are."""
-    run_pipeline(None, None, ["scorecard"], period, report_json, verbose=verbose, as_of=as_of, show_scorecard=True)
 
 
 def demo(verbose: Verbose = False) -> None:

@@ -22,6 +22,7 @@ from .config import ScorecardConfig
 from .indicators import NOT_APPLICABLE, Context, DeptInfo, Indicator, Result, load_departments, platform_idle
 from .model import DepartmentScore, Evidence, IndicatorScore, Scorecard
 from .ranking import rank, weighted_total
+from .waive import waive
 
 REGISTRY: dict[str, Indicator] = {
     i.code: i
@@ -46,10 +47,13 @@ def compute_scorecard(
     now: dt.datetime | None = None,
     sample: bool = False,
     compare: bool = True,
+    waived: frozenset[tuple[str, str, str]] = frozenset(),
 ) -> Scorecard:
     """Compute ``period``'s (YYYY-MM) scorecard. ``compare``: fill each department's previous total
-    and rank from the stored scorecard of the month before, or by computing that month when none
-    was stored."""
+    and rank from the stored scorecard of the month before (its latest version), or by computing
+    that month when none was stored. ``waived``: the evidence items of accepted 申诉, as (department,
+    indicator code, evidence ref): each is removed and counted as met (:mod:`.waive`) before the
+    totals are weighted and the departments ranked."""
     if not _PERIOD.match(period):
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
     now = now or clock.now()
@@ -70,7 +74,7 @@ def compute_scorecard(
         usage = {"share_calls": indicators_share.share_calls(ctx), "downloads": indicators_open.downloads(ctx)}
         stages_run, platform, ran = ctx.stages_run, ctx.platform_gaps(), ctx.platform_ran
     scores = [
-        _department(dept, config, results, usage, stages_run)
+        _department(dept, config, results, usage, stages_run, waived)
         for dept in sorted(ctx.departments.values(), key=lambda d: d.key)
     ]
     scores = scores if ran else platform_idle(scores)
@@ -96,6 +100,7 @@ def _department(
     results: dict[str, dict[str, Result]],
     usage: dict[str, dict[str, int]],
     stages_run: frozenset[str],
+    waived: frozenset[tuple[str, str, str]] = frozenset(),
 ) -> DepartmentScore:
     indicators = []
     for code, (dimension, weight) in config.weights().items():
@@ -119,6 +124,9 @@ def _department(
                 fixes=result.fixes,
             )
         )
+    if waived:
+        refs = {(code, ref) for key, code, ref in waived if key == dept.key}
+        indicators = [waive(i, {ref for code, ref in refs if code == i.code}) for i in indicators]
     total = weighted_total(indicators) if dept.resources else None
     return DepartmentScore(
         department=dept.key,

@@ -1,5 +1,5 @@
 """The scorecard configuration (``scorecard.yaml``): dimensions and their weights, the indicators of
-each, the 红榜/黑榜 rules, the issue deadline and the working-day calendar.
+each, the 红榜/黑榜 rules, the issue deadline, the 申诉 window and the working-day calendar.
 
 Weights are points of the total: the dimensions add up to 100. An indicator without a weight gets
 an equal share of what its dimension's weighted indicators leave. An indicator left out of the file
@@ -151,6 +151,8 @@ class ScorecardConfig(_Strict):
     ranking: RankingConfig = RankingConfig()
     issue_fix_days: int = Field(5, ge=1, le=60)
     """Working days a department has to fix a data-quality issue (问题整改时限)."""
+    appeal_days: int = Field(10, ge=1, le=60)
+    """Working days after a month's version is issued in which a department may file a 申诉 against it."""
     evidence_limit: int = Field(100, ge=1)
     """Items listed one by one per indicator and department; the rest are counted in one line."""
     calendar: CalendarConfig = CalendarConfig()

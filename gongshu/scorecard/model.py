@@ -22,6 +22,7 @@ def _shown(value: float) -> Decimal:
 
 
 EvidenceKind = Literal["resource", "run", "issue", "request", "release", "catalog"]
+AppealStatus = Literal["pending", "accepted", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class AppealNote:
     """The indicator's code."""
     evidence_ref: str
     reason: str
-    status: Literal["pending", "accepted", "rejected"]
+    status: AppealStatus
     decision: str | None = None
     """The administrator's reason (Chinese)."""
     filed_at: dt.datetime | None = None

@@ -38,6 +38,7 @@ from ..files import write_atomic
 from .charts import Bar, HeatColumn, HeatRow, Series, bar_chart, heatmap, score, sparkline, trend_chart
 from .config import RankingConfig
 from .model import DepartmentScore, Evidence, Fix, IndicatorScore, Scorecard
+from .status import headline, revision_note
 
 TITLE = "台州市公共数据工作考核晾晒"
 HERE = Path(__file__).parent
@@ -292,6 +293,8 @@ def _env() -> Environment:
         fix_count=lambda d: sum(len(i.fixes) for i in d.indicators),
         kind_labels=KIND_LABELS,
         spark=lambda row: sparkline(row.trend, f"{row.d.name}近期总分"),
+        status_headline=headline,
+        revision_note=revision_note,
     )
     return env
 

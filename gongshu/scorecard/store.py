@@ -1,10 +1,13 @@
-"""Scorecards in the ``scorecard`` table: one row per period × department, the whole
-:class:`DepartmentScore` as JSON. What is loaded back equals what was saved."""
+"""Scorecards in the ``scorecard`` table: one row per period × version × department, the whole
+:class:`DepartmentScore` as JSON; each version's issue time and reason in ``scorecard_version``.
+What is loaded back equals what was saved (the period's 申诉 attached as they stand). Readers get a
+period's latest version unless they ask for another."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
@@ -12,7 +15,7 @@ from sqlalchemy import Engine
 from ..clock import month_days
 from ..store import models as m
 from ..store.db import session_scope
-from .model import AppealNote, DepartmentScore, Evidence, Fix, IndicatorScore, Scorecard
+from .model import AppealNote, AppealStatus, DepartmentScore, Evidence, Fix, IndicatorScore, Revision, Scorecard
 
 
 def _evidence(e: Evidence) -> dict[str, Any]:
@@ -135,19 +138,31 @@ def from_payload(p: dict[str, Any]) -> DepartmentScore:
 
 
 def save(engine: Engine, scorecard: Scorecard) -> None:
-    """Replace the period's rows with this scorecard's, in one transaction."""
-    sc = m.Scorecard
+    """Store ``scorecard`` as its period's version ``scorecard.version`` (replacing only that version's
+    rows, in one transaction; earlier versions stay). A provisional (暂定) scorecard is never stored:
+    the table keeps closed months only. The period's 示例数据 flag, once set, stays set."""
+    if scorecard.provisional:
+        raise ValueError(f"{scorecard.period} is provisional (the month is in progress): it is not stored")
+    sc, sv = m.Scorecard, m.ScorecardVersion
+    period, version = scorecard.period, scorecard.version
+    this = next((r for r in scorecard.revisions if r.version == version), Revision(version, scorecard.computed_at))
     with session_scope(engine) as session:
-        session.execute(sa.delete(sc).where(sc.period == scorecard.period))
+        sample = scorecard.sample or bool(
+            session.scalar(sa.select(sa.func.count()).where(sv.period == period, sv.sample.is_(True)))
+        )
+        session.execute(sa.delete(sc).where(sc.period == period, sc.version == version))
+        session.execute(sa.delete(sv).where(sv.period == period, sv.version == version))
+        session.add(sv(period=period, version=version, issued_at=this.issued_at, reason=this.reason, sample=sample))
         session.add_all(
             sc(
-                period=scorecard.period,
+                period=period,
+                version=version,
                 department=d.department,
                 total=d.total,
                 rank=d.rank,
                 payload=to_payload(d),
                 config_hash=scorecard.config_hash,
-                sample=scorecard.sample,
+                sample=sample,
                 computed_at=scorecard.computed_at,
             )
             for d in scorecard.departments
@@ -159,31 +174,96 @@ def _order() -> tuple:
     return (sa.case((sc.rank.is_(None), 1), else_=0), sc.rank, sc.department)
 
 
-def load(engine: Engine, period: str) -> Scorecard | None:
-    """The stored scorecard of ``period`` (YYYY-MM), departments in rank order; None if never saved."""
+def _latest() -> sa.Subquery:
+    """Each period's latest version."""
+    sc = m.Scorecard
+    return sa.select(sc.period, sa.func.max(sc.version).label("version")).group_by(sc.period).subquery()
+
+
+def latest_version(engine: Engine, period: str) -> int | None:
+    """The period's latest stored version; None if it was never stored."""
     sc = m.Scorecard
     with session_scope(engine) as session:
-        rows = session.scalars(sa.select(sc).where(sc.period == period).order_by(*_order())).all()
+        return session.scalar(sa.select(sa.func.max(sc.version)).where(sc.period == period))
+
+
+def revisions(engine: Engine, period: str) -> list[Revision]:
+    """Every version of ``period`` issued so far, oldest first."""
+    sv = m.ScorecardVersion
+    with session_scope(engine) as session:
+        rows = session.scalars(sa.select(sv).where(sv.period == period).order_by(sv.version)).all()
+        return [Revision(r.version, r.issued_at, r.reason) for r in rows]
+
+
+def appeal_notes(engine: Engine, period: str) -> dict[str, tuple[AppealNote, ...]]:
+    """The period's 申诉 by department, oldest first, as the department's page shows them."""
+    ap = m.ScorecardAppeal
+    out: dict[str, list[AppealNote]] = {}
+    with session_scope(engine) as session:
+        for a in session.scalars(sa.select(ap).where(ap.period == period).order_by(ap.id)):
+            note = AppealNote(
+                id=a.id,
+                indicator=a.indicator,
+                evidence_ref=a.evidence_ref,
+                reason=a.reason,
+                status=cast(AppealStatus, a.status),
+                decision=a.decision,
+                filed_at=a.filed_at,
+                decided_at=a.decided_at,
+            )
+            out.setdefault(a.department, []).append(note)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def load(engine: Engine, period: str, version: int | None = None) -> Scorecard | None:
+    """The stored scorecard of ``period`` (YYYY-MM), its latest version (or ``version``), departments
+    in rank order, with the versions issued up to it and the period's 申诉 as they stand now; None if
+    never saved (or no such version)."""
+    sc = m.Scorecard
+    version = version or latest_version(engine, period)
+    if version is None:
+        return None
+    with session_scope(engine) as session:
+        query = sa.select(sc).where(sc.period == period, sc.version == version).order_by(*_order())
+        rows = session.scalars(query).all()
         if not rows:
             return None
-        starts, ends = month_days(period)
-        return Scorecard(
-            period=period,
-            starts=starts,
-            ends=ends,
-            computed_at=rows[0].computed_at,
-            departments=tuple(from_payload(r.payload) for r in rows),
-            config_hash=rows[0].config_hash,
-            sample=rows[0].sample,
-        )
+        computed_at, config_hash = rows[0].computed_at, rows[0].config_hash
+        departments = [from_payload(r.payload) for r in rows]
+        sample = any(r.sample for r in rows)
+    issued = [r for r in revisions(engine, period) if r.version <= version]
+    sample = sample or _period_sample(engine, period)
+    notes = appeal_notes(engine, period)
+    starts, ends = month_days(period)
+    return Scorecard(
+        period=period,
+        starts=starts,
+        ends=ends,
+        computed_at=computed_at,
+        departments=tuple(replace(d, appeals=notes.get(d.department, d.appeals)) for d in departments),
+        config_hash=config_hash,
+        sample=sample,
+        version=version,
+        revisions=tuple(issued) or (Revision(version, computed_at),),
+    )
+
+
+def _period_sample(engine: Engine, period: str) -> bool:
+    sv = m.ScorecardVersion
+    with session_scope(engine) as session:
+        return bool(session.scalar(sa.select(sa.func.count()).where(sv.period == period, sv.sample.is_(True))))
 
 
 def history(engine: Engine, department: str, last: int = 12) -> list[tuple[str, DepartmentScore]]:
-    """The department's stored scores of its ``last`` most recent periods, oldest first (for trends)."""
-    sc = m.Scorecard
+    """The department's scores (latest version) of its ``last`` most recent periods, oldest first (for trends)."""
+    sc, latest = m.Scorecard, _latest()
     with session_scope(engine) as session:
         rows = session.execute(
-            sa.select(sc.period, sc.payload).where(sc.department == department).order_by(sc.period.desc()).limit(last)
+            sa.select(sc.period, sc.payload)
+            .join(latest, sa.and_(latest.c.period == sc.period, latest.c.version == sc.version))
+            .where(sc.department == department)
+            .order_by(sc.period.desc())
+            .limit(last)
         ).all()
     return [(period, from_payload(payload)) for period, payload in reversed(rows)]
 

@@ -1,13 +1,15 @@
 """The 考核结果 workbook: the scorecard as an Excel file for department heads and their staff, who
 sort, filter, forward and annotate it.
 
-Three sheets: 排名 (one row per department, in rank order, usage beside the score), 指标明细 (one
+Four sheets: 排名 (one row per department, in rank order, usage beside the score), 指标明细 (one
 row per department × indicator with weight, numerator, denominator, score or 不适用, and the formula
-in words) and 整改清单 (one row per thing to fix, with an empty column for the department to report
-progress). It follows the feedback workbook's conventions: Chinese headers in a filled bold row that
-stays in view with filters, widths fitted to the text (a CJK character counts two), text always
-written as text (a name such as ``=1+1`` stays a name). Above each header a title line names the
-period and, for a scorecard computed from demo data, says 示例数据 on every sheet.
+in words), 整改清单 (one row per thing to fix, with an empty column for the department to report
+progress) and 申诉 (every appeal of the period with its decision). It follows the feedback
+workbook's conventions: Chinese headers in a filled bold row that stays in view with filters,
+widths fitted to the text (a CJK character counts two), text always written as text (a name such
+as ``=1+1`` stays a name). Above each header a title line names the
+period and whether it is 暂定 (the month in progress) or which version, and, for a scorecard computed
+from demo data, says 示例数据 on every sheet.
 
 Figures are numbers, rounded half up to one decimal as the site shows them (a reader who sorts sees
 the same ties the ranking has), and formatted ``0.0``. The bytes depend only on the scorecard:
@@ -42,10 +44,14 @@ from ..clock import SHANGHAI, local_time, period_label
 from ..files import write_atomic
 from .charts import NOT_APPLICABLE, one_decimal
 from .model import DepartmentScore, Scorecard
+from .status import headline, revision_note, short
 
 RANKING_SHEET = "排名"
 DETAIL_SHEET = "指标明细"
 FIXES_SHEET = "整改清单"
+APPEALS_SHEET = "申诉"
+APPEAL_STATUS = {"pending": "待处理", "accepted": "成立", "rejected": "不成立"}
+PROVISIONAL_NOTE = "暂定：本月尚未结束，这是截至计算时间的暂定结果，不是本月的考核结果，月末后正式发布。"
 TITLE = "公共数据工作考核结果"
 SAMPLE_NOTE = "示例数据：由演示数据生成，不是真实的考核结果，不能作为考核依据。"
 UNRANKED = "未排名"
@@ -102,6 +108,17 @@ FIXES_COLUMNS = (
     Column("问题所在", wrap=True, max_width=40),
     Column("整改情况（部门填写）", wrap=True, max_width=30),
 )
+APPEALS_COLUMNS = (
+    Column("编号"),
+    Column("部门"),
+    Column("指标"),
+    Column("证据编号"),
+    Column("申诉理由", wrap=True, max_width=50),
+    Column("提出时间"),
+    Column("处理结果"),
+    Column("处理意见", wrap=True, max_width=50),
+    Column("处理时间"),
+)
 
 
 def _score(value: float | None) -> float | str:
@@ -146,17 +163,36 @@ def fix_rows(card: Scorecard) -> list[list[Any]]:
     ]
 
 
+def appeal_rows(card: Scorecard) -> list[list[Any]]:
+    def when(moment: dt.datetime | None) -> str | None:
+        return local_time(moment).strftime("%Y-%m-%d %H:%M") if moment else None
+
+    rows = []
+    for d in card.departments:
+        names = {i.code: i.name for i in d.indicators}
+        for a in d.appeals:
+            status = APPEAL_STATUS.get(a.status, a.status)
+            rows.append(
+                [f"#{a.id}", d.name, names.get(a.indicator, a.indicator), a.evidence_ref, a.reason, when(a.filed_at)]
+                + [status, a.decision, when(a.decided_at)]
+            )
+    return sorted(rows, key=lambda r: int(r[0][1:]))
+
+
 def _title(ws: Worksheet, card: Scorecard, what: str) -> None:
-    """Row 1 the title, row 2 the period (and the 示例数据 warning): the header is always row 3."""
+    """Row 1 the title (暂定 or the version), row 2 the period (and the 暂定 and 示例数据 warnings,
+    or why this version was re-issued): the header is always row 3."""
     sample = "（示例数据）" if card.sample else ""
-    ws.append([f"{period_label(card.period)}{TITLE} · {what}{sample}"])
+    ws.append([f"{period_label(card.period)}{TITLE} · {what}（{short(card)}）{sample}"])
     ws["A1"].font = TITLE_FONT
     period = (
-        f"考核期：{card.starts.isoformat()} 至 {card.ends.isoformat()}；"
+        f"{headline(card)}；考核期：{card.starts.isoformat()} 至 {card.ends.isoformat()}；"
         f"数据计算时间：{local_time(card.computed_at).strftime('%Y-%m-%d %H:%M')}（北京时间）"
     )
-    ws.append([f"{SAMPLE_NOTE}　{period}" if card.sample else period])
-    ws["A2"].font = SAMPLE_FONT if card.sample else MUTED_FONT
+    notes = [PROVISIONAL_NOTE] if card.provisional else [n for n in (revision_note(card),) if n]
+    notes += [SAMPLE_NOTE] if card.sample else []
+    ws.append(["　".join((*notes, period))])
+    ws["A2"].font = SAMPLE_FONT if card.sample or card.provisional else MUTED_FONT
 
 
 def _table(ws: Worksheet, columns: Sequence[Column], rows: list[list[Any]], freeze_column: str = "A") -> None:
@@ -219,7 +255,19 @@ def build_workbook(card: Scorecard) -> Workbook:
     if not rows:
         fixes.append(["本期没有整改事项。"])
         fixes.cell(row=fixes.max_row, column=1).font = BOLD
+    _appeals_sheet(wb, card)
     return wb
+
+
+def _appeals_sheet(wb: Workbook, card: Scorecard) -> None:
+    """申诉: every appeal of the period with its decision (an accepted one re-issued the month)."""
+    sheet = wb.create_sheet(APPEALS_SHEET)
+    _title(sheet, card, "申诉")
+    rows = appeal_rows(card)
+    _table(sheet, APPEALS_COLUMNS, rows, "C")
+    if not rows:
+        sheet.append(["本月尚未结束，暂定结果不受理申诉。" if card.provisional else "本期没有申诉。"])
+        sheet.cell(row=sheet.max_row, column=1).font = BOLD
 
 
 def write_workbook(scorecard: Scorecard, out: Path) -> Path:
@@ -227,7 +275,9 @@ def write_workbook(scorecard: Scorecard, out: Path) -> Path:
     moment = scorecard.computed_at
     moment = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).replace(microsecond=0)
     wb = build_workbook(scorecard)
-    title = f"{period_label(scorecard.period)}{TITLE}" + ("（示例数据）" if scorecard.sample else "")
+    title = f"{period_label(scorecard.period)}{TITLE}（{short(scorecard)}）" + (
+        "（示例数据）" if scorecard.sample else ""
+    )
     wb.properties.creator = wb.properties.lastModifiedBy = "gongshu"
     wb.properties.title = title
     wb.properties.created = wb.properties.modified = moment.astimezone(dt.UTC).replace(tzinfo=None)

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from gongshu.scorecard.workbook import DETAIL_SHEET, FIXES_SHEET, HEADER_ROW, RANKING_SHEET, write_workbook
+from gongshu.scorecard.workbook import (
+    APPEALS_SHEET,
+    DETAIL_SHEET,
+    FIXES_SHEET,
+    HEADER_ROW,
+    RANKING_SHEET,
+    write_workbook,
+)
 
 from .render_fixtures import INDICATORS, NAMES, scorecard
 
@@ -35,9 +42,10 @@ def book(tmp_path: Path):
 
 
 def test_sheets_headers_and_layout(book):
-    assert book.sheetnames == [RANKING_SHEET, DETAIL_SHEET, FIXES_SHEET] == ["排名", "指标明细", "整改清单"]
+    sheets = [RANKING_SHEET, DETAIL_SHEET, FIXES_SHEET, APPEALS_SHEET]
+    assert book.sheetnames == sheets == ["排名", "指标明细", "整改清单", "申诉"]
     ranking = book["排名"]
-    assert ranking["A1"].value == "2026年11月公共数据工作考核结果 · 排名"
+    assert ranking["A1"].value == "2026年11月公共数据工作考核结果 · 排名（第 1 版）"
     assert "考核期：2026-11-01 至 2026-11-30" in ranking["A2"].value and "2026-12-01 02:00" in ranking["A2"].value
     assert [c.value for c in ranking[HEADER_ROW]][:8] == [
         "排名",
@@ -121,7 +129,7 @@ def test_sample_is_noted_on_every_sheet(tmp_path):
     for ws in book:
         assert ws["A1"].value.endswith("（示例数据）"), ws.title
         assert ws["A2"].value.startswith("示例数据：") and ws["A2"].font.color.rgb.endswith("C0262D")
-    assert book.properties.title == "2026年11月公共数据工作考核结果（示例数据）"
+    assert book.properties.title == "2026年11月公共数据工作考核结果（第 1 版）（示例数据）"
 
 
 def test_same_scorecard_same_bytes(tmp_path):

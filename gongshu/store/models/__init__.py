@@ -13,7 +13,7 @@ from .catalog import CatalogVersion, Department, Resource, ResourceField
 from .pipeline import CleanseBatch, CollectBatch, FeedbackState, QualityIssue, QualityResult, RunLog, StageClaim
 from .share import ApiCallLog, ApiKey, ShareGrant, ShareRequest
 from .open_data import DownloadLog, OpenApplication, OpenRelease
-from .scorecard import Scorecard
+from .scorecard import Scorecard, ScorecardAppeal, ScorecardVersion
 
 # isort: on
 
@@ -37,6 +37,8 @@ __all__ = [
     "ResourceField",
     "RunLog",
     "Scorecard",
+    "ScorecardAppeal",
+    "ScorecardVersion",
     "ShareGrant",
     "ShareRequest",
     "StageClaim",
