@@ -15,7 +15,17 @@ from sqlalchemy import Engine
 from ..clock import month_days
 from ..store import models as m
 from ..store.db import session_scope
-from .model import AppealNote, AppealStatus, DepartmentScore, Evidence, Fix, IndicatorScore, Revision, Scorecard
+from .model import (
+    AppealNote,
+    AppealStatus,
+    DepartmentScore,
+    Evidence,
+    Fix,
+    IndicatorScore,
+    PlatformGap,
+    Revision,
+    Scorecard,
+)
 
 
 def _evidence(e: Evidence) -> dict[str, Any]:
@@ -152,7 +162,16 @@ def save(engine: Engine, scorecard: Scorecard) -> None:
         )
         session.execute(sa.delete(sc).where(sc.period == period, sc.version == version))
         session.execute(sa.delete(sv).where(sv.period == period, sv.version == version))
-        session.add(sv(period=period, version=version, issued_at=this.issued_at, reason=this.reason, sample=sample))
+        session.add(
+            sv(
+                period=period,
+                version=version,
+                issued_at=this.issued_at,
+                reason=this.reason,
+                sample=sample,
+                platform=_platform(scorecard),
+            )
+        )
         session.add_all(
             sc(
                 period=period,
@@ -234,6 +253,7 @@ def load(engine: Engine, period: str, version: int | None = None) -> Scorecard |
     issued = [r for r in revisions(engine, period) if r.version <= version]
     sample = sample or _period_sample(engine, period)
     notes = appeal_notes(engine, period)
+    ran, gaps = _load_platform(engine, period, version)
     starts, ends = month_days(period)
     return Scorecard(
         period=period,
@@ -245,7 +265,30 @@ def load(engine: Engine, period: str, version: int | None = None) -> Scorecard |
         sample=sample,
         version=version,
         revisions=tuple(issued) or (Revision(version, computed_at),),
+        platform=gaps,
+        platform_ran=ran,
     )
+
+
+def _platform(card: Scorecard) -> dict[str, Any]:
+    gaps = [
+        {"stage": g.stage, "window": g.window, "resources": g.resources, "departments": list(g.departments)}
+        for g in card.platform
+    ]
+    return {"ran": card.platform_ran, "gaps": gaps}
+
+
+def _load_platform(engine: Engine, period: str, version: int) -> tuple[bool, tuple[PlatformGap, ...]]:
+    sv = m.ScorecardVersion
+    with session_scope(engine) as session:
+        stored = session.scalar(sa.select(sv.platform).where(sv.period == period, sv.version == version))
+    if not stored:
+        return True, ()
+    gaps = tuple(
+        PlatformGap(g["stage"], g["window"], g["resources"], tuple(g.get("departments") or ()))
+        for g in stored.get("gaps", ())
+    )
+    return bool(stored.get("ran", True)), gaps
 
 
 def _period_sample(engine: Engine, period: str) -> bool:

@@ -65,6 +65,9 @@ class ScorecardVersion(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     """Why this version replaced the one before (Chinese); None for version 1."""
     sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    platform: Mapped[dict[str, Any] | None] = mapped_column()
+    """平台运行 as the version was computed: ``{"ran": bool, "gaps": [{stage, window, resources,
+    departments}, …]}`` (None for versions stored before it was kept: read as ran, no gaps)."""
 
 
 class ScorecardAppeal(Base):

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
+
+JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 # revision identifiers, used by Alembic.
 revision: str = "0008"
@@ -39,6 +42,7 @@ def upgrade() -> None:
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("sample", sa.Boolean(), nullable=False),
+        sa.Column("platform", JSON_TYPE, nullable=True),
         sa.PrimaryKeyConstraint("period", "version", name=op.f("pk_scorecard_version")),
     )
     op.create_table(
