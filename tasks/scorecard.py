@@ -117,6 +117,8 @@ def publish_scorecard_artifacts(scorecard: Scorecard, published: Published | Non
         description=(
             f"{headline(card)}{'（示例数据）' if card.sample else ''}: "
             f"{len(card.departments)} departments, {len(ranked)} ranked; 红榜 {red}; 黑榜 {black}"
+            + ("" if card.platform_ran else "; the platform ran nothing that was due: no ranking")
+            + (f"; {len(card.platform)} window(s) the platform did not run (平台运行)" if card.platform else "")
             + (f"; site {published.site}" if published else "")
         ),
     )

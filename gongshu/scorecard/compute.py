@@ -21,6 +21,7 @@ from . import indicators_catalog, indicators_collect, indicators_open, indicator
 from .config import ScorecardConfig
 from .indicators import NOT_APPLICABLE, Context, DeptInfo, Indicator, Result, load_departments, platform_idle
 from .model import DepartmentScore, Evidence, IndicatorScore, Scorecard
+from .platform import STAGE_NAMES
 from .ranking import rank, weighted_total
 from .waive import waive
 
@@ -29,7 +30,6 @@ REGISTRY: dict[str, Indicator] = {
     for module in (indicators_catalog, indicators_collect, indicators_quality, indicators_share, indicators_open)
     for i in module.INDICATORS
 }
-STAGE_NAMES = {"catalog": "目录编制", "collect": "数据归集", "cleanse": "数据治理", "open": "数据开放"}
 NO_RESOURCES = "未登记数据资源（期末无已登记的目录），不参与排名"
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

@@ -38,6 +38,7 @@ from ..files import write_atomic
 from .charts import Bar, HeatColumn, HeatRow, Series, bar_chart, heatmap, score, sparkline, trend_chart
 from .config import RankingConfig
 from .model import DepartmentScore, Evidence, Fix, IndicatorScore, Scorecard
+from .platform import NOT_RAN, platform_lines
 from .status import headline, revision_note
 
 TITLE = "台州市公共数据工作考核晾晒"
@@ -294,6 +295,8 @@ def _env() -> Environment:
         kind_labels=KIND_LABELS,
         spark=lambda row: sparkline(row.trend, f"{row.d.name}近期总分"),
         status_headline=headline,
+        platform_lines=platform_lines,
+        platform_not_ran=NOT_RAN,
         revision_note=revision_note,
     )
     return env

@@ -44,12 +44,14 @@ from ..clock import SHANGHAI, local_time, period_label
 from ..files import write_atomic
 from .charts import NOT_APPLICABLE, one_decimal
 from .model import DepartmentScore, Scorecard
+from .platform import NOT_RAN, platform_lines
 from .status import headline, revision_note, short
 
 RANKING_SHEET = "排名"
 DETAIL_SHEET = "指标明细"
 FIXES_SHEET = "整改清单"
 APPEALS_SHEET = "申诉"
+PLATFORM_SHEET = "平台运行"
 APPEAL_STATUS = {"pending": "待处理", "accepted": "成立", "rejected": "不成立"}
 PROVISIONAL_NOTE = "暂定：本月尚未结束，这是截至计算时间的暂定结果，不是本月的考核结果，月末后正式发布。"
 TITLE = "公共数据工作考核结果"
@@ -256,7 +258,24 @@ def build_workbook(card: Scorecard) -> Workbook:
         fixes.append(["本期没有整改事项。"])
         fixes.cell(row=fixes.max_row, column=1).font = BOLD
     _appeals_sheet(wb, card)
+    _platform_sheet(wb, card)
     return wb
+
+
+def _platform_sheet(wb: Workbook, card: Scorecard) -> None:
+    """平台运行: the windows the platform did not attempt (charged to no department), one line per stage."""
+    lines = platform_lines(card)
+    if not lines and card.platform_ran:
+        return
+    sheet = wb.create_sheet(PLATFORM_SHEET)
+    _title(sheet, card, "平台运行")
+    if not card.platform_ran:
+        sheet.append([NOT_RAN])
+        sheet.cell(row=sheet.max_row, column=1).font = BOLD
+    for line in lines:
+        sheet.append([line.text()])
+        sheet.cell(row=sheet.max_row, column=1).data_type = "s"
+    sheet.column_dimensions["A"].width = 120
 
 
 def _appeals_sheet(wb: Workbook, card: Scorecard) -> None:
