@@ -45,6 +45,7 @@ from sqlalchemy.engine import Connection
 
 from ..catalog.completeness import resource_completeness
 from ..catalog.model import Catalog
+from ..cleanse.deadlines import FixDeadlines
 from ..clock import SHANGHAI, WorkCalendar, local_day
 from ..rules.errors import Explained, explain
 from ..store import models as m
@@ -164,9 +165,14 @@ class Context:
         """A failed ``run_log`` row's error in plain Chinese (never its English text or a path)."""
         return explain(row.error, self.failure_details(stage).get(row.id), run_id=row.run_id)
 
+    @cached_property
+    def fix_deadlines(self) -> FixDeadlines:
+        """The 整改期限 rule the 反馈表 shows (one rule for both: :mod:`gongshu.cleanse.deadlines`)."""
+        return FixDeadlines(self.calendar, self.config.issue_fix_days)
+
     def deadline(self) -> dt.date:
         """整改期限 of an item found in the period: ``issue_fix_days`` working days after its last day."""
-        return local_day(self.calendar.add_working_days(self.end - dt.timedelta(seconds=1), self.config.issue_fix_days))
+        return local_day(self.fix_deadlines.due(self.end - dt.timedelta(seconds=1)))
 
     def feedback(self, dept: str, resource: str | None = None, row: int | None = None) -> str:
         """Where the department sees a data problem: its 数据质量问题反馈表 of the period, sheet and row."""

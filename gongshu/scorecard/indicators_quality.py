@@ -193,14 +193,9 @@ def issue_fix_rate(ctx: Context) -> dict[str, Result]:
     states.)"""
     if "cleanse" not in ctx.stages_run:
         return {}
-    days = ctx.config.issue_fix_days
-    dues: dict[dt.date, dt.datetime] = {}
     grouped: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for row in _issue_rows(ctx):
-        day = local_day(row.first_seen)
-        if day not in dues:
-            dues[day] = ctx.calendar.add_working_days(row.first_seen, days)
-        due = dues[day]
+        due = ctx.fix_deadlines.due(row.first_seen)
         fixed = row.fixed_at if row.fixed_at is not None and row.fixed_at < ctx.cutoff else None
         if ctx.start <= due < ctx.cutoff or (due < ctx.start and (fixed is None or fixed >= ctx.start)):
             grouped[row.department_key][row.resource_key].append((row, due, fixed))

@@ -7,7 +7,9 @@ charged in another indicator):
 * the indicator counts it as met: one unit more in the numerator, the denominator unchanged, the
   score numerator ÷ denominator × 100 again (so the department neither loses the unit nor gains a
   free 不适用);
-* the department's total is weighted again and every department ranked again (compute.py).
+* the department's total is weighted again and every department ranked again (compute.py);
+* when nothing is left against the department in that indicator, its 整改清单 items go too (a 整改
+  item names the resource, not the evidence, so one that still has other failing items stays).
 
 One item is one unit only where the indicator counts the things its evidence names one by one,
 listed in :data:`UNITS` (indicator code → evidence kinds). Several items with the same reference
@@ -74,9 +76,12 @@ def waive(score: IndicatorScore, refs: Collection[str]) -> IndicatorScore:
         return score
     assert score.numerator is not None and score.denominator is not None  # a plain ratio
     numerator = min(score.numerator + len(removed), score.denominator)
+    evidence = tuple(e for e in score.evidence if e not in removed)
+    still = any(not e.ok and e.charged_in is None for e in evidence)
     return replace(
         score,
         numerator=numerator,
         value=100.0 * numerator / score.denominator,
-        evidence=tuple(e for e in score.evidence if e not in removed),
+        evidence=evidence,
+        fixes=score.fixes if still else (),  # nothing left against the department: nothing to fix
     )

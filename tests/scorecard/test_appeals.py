@@ -59,6 +59,7 @@ def test_an_accepted_appeal_reissues_the_month_as_version_2_and_keeps_version_1(
     timely = indicator(v2, "a", "request_timeliness")
     assert ref not in [e.ref for e in timely.evidence]  # the appealed item is gone ...
     assert (timely.numerator, timely.denominator, timely.value) == (1, 1, 100.0)  # ... and counted as met
+    assert indicator(issued, "a", "request_timeliness").fixes and not timely.fixes  # nothing left to fix
     after = department(v2, "a")
     assert after.total > before.total  # the total weighted again ...
     ranked = sorted(["a", "b"], key=lambda k: -department(v2, k).total)
