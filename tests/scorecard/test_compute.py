@@ -54,7 +54,7 @@ def test_department_without_resources_is_unranked_last_and_marked(platform, conf
     z = department(sc, "z")
     assert (z.total, z.rank, z.red, z.black) == (None, None, False, False)
     assert z.note and "未登记数据资源" in z.note
-    assert len(z.indicators) == 11 and all(i.value is None for i in z.indicators)
+    assert len(z.indicators) == 13 and all(i.value is None for i in z.indicators)
     assert all(d.rank is not None for d in sc.departments if d.department != "z")
 
 
@@ -82,8 +82,9 @@ def test_period_without_runs_leaves_run_based_indicators_not_applicable(platform
     assert indicator(sc, "a", "share_degree").value == 50.0
     assert indicator(sc, "a", "open_rate").value == 50.0
     assert indicator(sc, "a", "request_timeliness").value is None  # nothing due
-    # re-weighted over completeness (10), 共享度 (7.5), 开放率 (7.5): (10×100 + 7.5×50 + 7.5×50) / 25 = 70
-    assert a.total == pytest.approx(70.0)
+    # re-weighted over completeness (7.5), 共享度 (7.5), 开放率 (5): (7.5×100 + 7.5×50 + 5×50) / 20 = 68.75
+    # (no use recorded by anyone: 数据利用 不适用)
+    assert a.total == pytest.approx(68.75)
     assert a.rank == 1
 
 
@@ -95,8 +96,10 @@ def test_total_is_the_weighted_mean_of_what_applies(platform, config):
         expected = sum(i.weight * i.value for i in applicable) / sum(i.weight for i in applicable)
         assert d.total == pytest.approx(expected)
     b = department(sc, "b")
-    # b had no request and no issue due: those two are 不适用, the other 9 apply
-    assert {i.code for i in b.indicators if i.value is None} == {"request_timeliness", "issue_fix_rate"}
+    # b had no request and no issue due: those two are 不适用, the other 9 apply; nobody's data was read
+    # through the API (the call and the download logged here are no data read): 数据利用 不适用 too
+    not_applicable = {"request_timeliness", "issue_fix_rate", "share_use", "open_use"}
+    assert {i.code for i in b.indicators if i.value is None} == not_applicable
 
 
 def test_configured_weights_change_the_total_and_the_hash(platform, config):
