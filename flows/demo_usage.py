@@ -1,12 +1,13 @@
 """The demo history's use (数据利用): each played month, real calls through the platform's own HTTP API
-(``gongshu.api.create_app``, served in-process by FastAPI's TestClient, as of the month's dates), so
+(``gongshu.api.create_app``, served by uvicorn on a free loopback port, as of the month's dates), so
 that the scorecard's 利用 columns count what the API logged, not numbers written by hand:
 
 * 6th working day, 14:00 (``demo_history.USE``) — departments read the data they were granted from each other
   (:data:`READS`: a 无条件共享 request, granted at once, then pages of ``/api/v1/data``); the public
   opens data: downloads of each public dataset's CSV and CKAN ``datastore_search`` queries
-  (``download_log``); in the first month, the 开放应用 of :data:`APPS` are submitted;
-* 7th working day, 10:00 (``demo_history.REVIEW``) — the administrator approves them
+  (``download_log``); each 开放应用 of :data:`APPS` is submitted once the datasets it uses are opened
+  (from the second month on, with those that are);
+* 7th working day, 10:00 (``demo_history.REVIEW``) — the administrator approves it
   (``POST /api/v1/open/apps/{id}/review``), and the portal lists them from its next build.
 
 The keys used are created for the history and revoked when it ends (:meth:`UsePlay.close`). A few
@@ -16,11 +17,18 @@ dozen calls a month: enough for every department to have some use, not a load te
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
+import uvicorn
+from fastapi import FastAPI
 
 from gongshu import clock
 from gongshu.api.app import create_app
@@ -97,6 +105,8 @@ class UsePlay:
     departments: list[str]
     keys: dict[str, str] = field(default_factory=dict)
     """department (or ``admin``) -> its key, whole."""
+    submitted: set[str] = field(default_factory=set)
+    """The names of the :data:`APPS` submitted so far."""
 
     def _key(self, who: str) -> str:
         if who not in self.keys:
@@ -112,12 +122,14 @@ class UsePlay:
         approval as of ``review_at`` (see the module docstring); what was done, one line each."""
         settings = self.settings.model_copy(update={"api_anonymous_rate": 0})  # the history is one client
         done: list[str] = []
-        with clock.travel_to(use_at), TestClient(create_app(get_engine(), settings)) as api:
+        with clock.travel_to(use_at), _served(create_app(get_engine(), settings)) as api:
             done += self._reads(api, step)
             done += self._downloads(api)
-            submitted = [(play.name, app_id) for play in APPS if step == 0 and (app_id := self._submit(api, play))]
+            waiting = [play for play in APPS if play.name not in self.submitted]
+            submitted = [(play.name, app_id) for play in waiting if (app_id := self._submit(api, play, step))]
+            self.submitted.update(name for name, _ in submitted)
         if submitted:
-            with clock.travel_to(review_at), TestClient(create_app(get_engine(), settings)) as api:
+            with clock.travel_to(review_at), _served(create_app(get_engine(), settings)) as api:
                 for name, app_id in submitted:
                     answer = api.post(
                         f"/api/v1/open/apps/{app_id}/review",
@@ -127,7 +139,7 @@ class UsePlay:
                     done.append(f"app #{app_id} {name}: {answer.json().get('status', answer.text)}")
         return done
 
-    def _reads(self, api: TestClient, step: int) -> list[str]:
+    def _reads(self, api: httpx.Client, step: int) -> list[str]:
         out = []
         fields = _shareable_fields()
         for play in READS:
@@ -153,7 +165,7 @@ class UsePlay:
             out.append(f"{play.consumer} → {play.provider}.{play.resource}: {served} page(s) read")
         return out
 
-    def _downloads(self, api: TestClient) -> list[str]:
+    def _downloads(self, api: httpx.Client) -> list[str]:
         with session_scope() as session:
             public = [
                 (d.department, d.resource.id) for d in all_datasets(session)
@@ -168,11 +180,14 @@ class UsePlay:
             served += query.is_success
         return [f"open data: {served} download(s) and datastore queries of {len(public)} dataset(s)"]
 
-    def _submit(self, api: TestClient, play: AppPlay) -> int | None:
+    def _submit(self, api: httpx.Client, play: AppPlay, step: int) -> int | None:
+        """Submit ``play`` once every dataset it uses (of the departments played) is opened, or from the
+        second month on with those that are; None when it is not submitted (yet)."""
         with session_scope() as session:
             opened = {d.qualified for d in all_datasets(session)}
-        datasets = [d for d in play.datasets if d in opened and d.split(".")[0] in self.departments]
-        if not datasets:
+        played = [d for d in play.datasets if d.split(".")[0] in self.departments]
+        datasets = [d for d in played if d in opened]
+        if not datasets or (len(datasets) < len(played) and step == 0):
             return None
         body: dict[str, Any] = {
             "name": play.name, "submitter": play.submitter, "contact": play.contact,
@@ -207,3 +222,27 @@ def _granted(consumer: str, provider: str, resource: str) -> bool:
         query = sa.select(sa.func.count()).select_from(g).where(g.consumer_key == consumer)
         query = query.where(g.provider_key == provider, g.resource_key == resource, g.revoked_at.is_(None))
         return bool(session.scalar(query))
+
+
+@contextmanager
+def _served(app: FastAPI) -> Iterator[httpx.Client]:
+    """``app`` served by uvicorn on 127.0.0.1 at a free port, in a thread, and a client of it; the
+    server (lifespan included: the call log is written out) stops on exit."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="demo-use-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the demo history could not serve the API on loopback")
+        time.sleep(0.01)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=60) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+        sock.close()

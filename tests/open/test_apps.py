@@ -102,8 +102,9 @@ def test_a_rejection_gives_its_reason_and_is_not_listed(open_platform, client):
         ({"datasets": ["scjgj.permits"]}, 404, "no such open dataset"),  # 不予开放, even with a stale release
         ({"datasets": ["rsj.jobs"]}, 404, "no such open dataset"),  # registered, never opened
         ({"datasets": ["scjgj.licenses", "scjgj"]}, 422, None),
-        ({"url": "javascript:alert(1)"}, 422, None),
-        ({"url": "ftp://example.org/x"}, 422, None),
+        ({"url": "javascript:alert(1)"}, 409, "url: an http:// or https:// address"),
+        ({"url": "ftp://example.org/x"}, 409, "url: an http:// or https:// address"),
+        ({"url": "https://example.org/a b"}, 409, "url: an http:// or https:// address"),
         ({"name": "   "}, 422, None),
         ({"contact": ""}, 422, None),
         ({"extra": "x"}, 422, None),

@@ -9,12 +9,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from ...open import apps as workflow
 from ...store import models as m
 from ..auth import presented_key
-from ..schemas import QUALIFIED_RESOURCE, Prose, error_responses
+from ..schemas import QUALIFIED_RESOURCE, TEXT_PATTERN, Prose, error_responses, text_input
 from ..web import DB, principal_of, refuse, within_anonymous_limit
 from .applications import Contact
 
@@ -23,23 +23,33 @@ AppId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _key = APIKeyHeader(name="X-API-Key", auto_error=False, description="an admin API key")
 
 
+# an address is checked by the workflow (http:// or https://, no spaces: 409 otherwise); here only
+# what no text may hold (control characters, lone surrogates) is replaced, as in every free text
+Url = Annotated[
+    str,
+    StringConstraints(max_length=500),
+    AfterValidator(lambda value: text_input(value, str)),
+    Field(json_schema_extra={"pattern": TEXT_PATTERN, "minLength": 1}),
+]
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class AppIn(_Body):
-    name: Annotated[Prose, Field(max_length=100, examples=["台州渔船避风指引"])]
+    name: Annotated[Prose, Field(max_length=100, examples=["台州防汛避险地图"])]
     submitter: Annotated[Prose, Field(max_length=200, examples=["台州某科技有限公司"])]
     contact: Annotated[Contact, Field(examples=["李女士 0576-88000000"])]
     """How the administrator reaches you: never shown on the portal."""
-    description: Annotated[Prose, Field(examples=["台风来临前为渔船推荐就近避风港"])]
-    url: Annotated[str | None, Field(max_length=500, pattern=r"^https?://\S+$", examples=["https://example.org"])] = (
-        None
-    )
+    description: Annotated[Prose, Field(examples=["在地图上标出强降雨与高水位区域，提示群众避险转移"])]
+    url: Annotated[Url | None, Field(examples=["https://example.org"])] = None
     """Where the app is; shown as text on the portal, never loaded."""
     datasets: Annotated[
         list[Annotated[str, Field(pattern=QUALIFIED_RESOURCE)]],
-        Field(min_length=1, max_length=workflow.MAX_DATASETS, examples=[["hyj.fishing_vessels"]]),
+        Field(
+            min_length=1, max_length=workflow.MAX_DATASETS, examples=[["qxj.weather_warnings", "slj.reservoir_levels"]]
+        ),
     ]
     """The open datasets it uses, ``department.resource``."""
 
@@ -98,7 +108,7 @@ def _one(session: DB, app_id: int) -> AppOut:
     "/open/apps",
     status_code=201,
     summary="开放应用 submit an app built on open datasets (no key needed; reviewed by the administrator)",
-    responses=error_responses(404, 409, 422, 429),
+    responses=error_responses(400, 404, 409, 422, 429),
 )
 def submit_app(request: Request, body: AppIn, session: DB) -> AppOut:
     within_anonymous_limit(request)  # anyone may submit, within the address's budget
@@ -133,7 +143,7 @@ def list_apps(request: Request, session: DB) -> AppsOut:
 @router.post(
     "/open/apps/{app_id}/review",
     summary="审核 approve or reject (with a reason) a submitted app (an admin key only)",
-    responses=error_responses(401, 403, 404, 409, 422, 429),
+    responses=error_responses(400, 401, 403, 404, 409, 422, 429),
 )
 def review_app(
     request: Request,
