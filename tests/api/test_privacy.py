@@ -144,6 +144,7 @@ def _calls(doc: dict, request_id: int) -> list[tuple[str, str, dict, dict | None
         "file": "scjgj-licenses.csv",
         "request_id": str(request_id),
         "application_id": "1",
+        "app_id": "1",
     }
     calls = []
     for template, operations in doc["paths"].items():
@@ -186,7 +187,7 @@ def _found_in_tables(engine: sa.Engine) -> list[str]:
 def test_personal_numbers_sent_to_every_endpoint_are_kept_nowhere(served):
     url, home, named, output, server = served
     doc = httpx.get(f"{url}/openapi.json").json()
-    assert len([op for ops in doc["paths"].values() for op in ops]) == 14
+    assert len([op for ops in doc["paths"].values() for op in ops]) == 17
     engine = get_engine(f"sqlite:///{home / 'gongshu.db'}")
     consumer_key, provider_key = named["consumer"], named["provider"]
     with httpx.Client(base_url=url, timeout=30) as client:
