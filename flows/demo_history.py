@@ -8,6 +8,8 @@ For each period, in order (times Asia/Shanghai, working days by ``scorecard.yaml
   of the catalogs in ``$GONGSHU_HOME/demo-history/catalogs/`` (a catalog's source paths are relative
   to its file, so ``../samples/...`` finds the period's files; the catalogs themselves are unchanged);
 * 15:00 the same day — share requests to each department's 有条件共享 resource;
+* 6th and 7th working days — real use through the API: data reads, downloads, an 开放应用 submitted
+  and approved (``flows/demo_usage.py``);
 * 8th working day, 10:00 — the departments that correct their data resubmit it (collect + cleanse):
   issues fixed by then are fixed on time (5 working days);
 * the providers decide the requests: on time, late, or never (:data:`REQUESTS`);
@@ -42,6 +44,8 @@ from gongshu.share.workflow import PENDING, Denied, Invalid, apply, decide
 from gongshu.store import models as m
 from gongshu.store.db import get_engine, session_scope
 
+from .demo_usage import UsePlay
+
 if TYPE_CHECKING:
     from prefect.states import State
 
@@ -51,6 +55,8 @@ PLAYED = "played.json"
 LABEL = "gongshu demo history"
 FIRST_RUN, RESUBMIT, SCORE = (3, dt.time(10)), (8, dt.time(10)), (1, dt.time(9))
 """(working day of the month, time): the monthly run, the resubmission, the next month's scoring."""
+USE, REVIEW = (6, dt.time(14)), (7, dt.time(10))
+"""The month's use through the API, and the approval of its 开放应用 (``demo_usage``)."""
 APPLY_AT = dt.time(15)
 PLAY_STAGES = ["catalog", "collect", "cleanse", "share", "open"]
 RESUBMIT_STAGES = ["collect", "cleanse"]
@@ -102,6 +108,8 @@ class PeriodPlayed:
     resubmitted: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     """``provider ← consumer: answer`` for each request played."""
+    use: list[str] = field(default_factory=list)
+    """What the month's use did (reads, downloads, the 开放应用), one line each."""
     totals: dict[str, float | None] = field(default_factory=dict)
     ranks: dict[str, int | None] = field(default_factory=dict)
 
@@ -160,6 +168,7 @@ class _Play:
     resubmitted: dict[str, list[str]]
     calendar: WorkCalendar
     keys: dict[str, Principal] = field(default_factory=dict)
+    use: UsePlay | None = None
 
 
 def play_history(
@@ -178,6 +187,7 @@ def play_history(
     depts = sorted(departments or history["departments"])
     play = settings.home / FOLDER
     run = _Play(settings, sources, play / "catalogs", play / "samples", depts, history["resubmitted"], calendar)
+    run.use = UsePlay(settings, depts)
     run.catalogs.mkdir(parents=True, exist_ok=True)
     for name in depts:
         shutil.copy2(settings.catalogs / f"{name}.yaml", run.catalogs / f"{name}.yaml")
@@ -188,6 +198,7 @@ def play_history(
     with session_scope() as session:  # the history's keys decided its requests; nobody keeps them
         for principal in run.keys.values():
             revoke_key(session, principal.key_id)
+    run.use.close()
     return played
 
 
@@ -205,6 +216,8 @@ def _play_period(run: _Play, step: int, period: str) -> PeriodPlayed:
         result.requests = _requests(
             step, period, run.departments, run.keys, run.settings.share_response_days, run.calendar
         )
+    if run.use is not None:
+        result.use = run.use.play(step, moment(period, *USE, run.calendar), moment(period, *REVIEW, run.calendar))
     _resubmit(run, period, result)
     with clock.travel_to(moment(next_period(period), *SCORE, run.calendar)):
         _score(period, run.departments, run.settings)

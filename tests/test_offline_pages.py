@@ -121,6 +121,8 @@ def test_portal_renders_with_the_network_cut_off(gongshu_home, chromium):
         _shot(page, "portal-index")
         page.goto((scenario.home / "portal/datasets/qxj/daily_weather.html").as_uri(), wait_until="load")
         assert "台州市公共数据开放平台" in page.inner_text("body")
+        page.goto((scenario.home / "portal/apps.html").as_uri(), wait_until="load")
+        assert "开放应用" in page.inner_text("body")
     assert cut.outside == []
     assert cut.failed_assets == []
 

@@ -25,7 +25,7 @@ from .docs import add_docs
 from .errors import add_handlers, given_once
 from .middleware import CallLogMiddleware, ConcurrencyGate
 from .ratelimit import RateLimiter
-from .routers import appeals, applications, ckan, data, downloads, share
+from .routers import appeals, applications, apps, ckan, data, downloads, share
 from .web import PREFIX
 
 ROUTERS: tuple[tuple[APIRouter, str], ...] = (
@@ -36,6 +36,7 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (downloads.router, PREFIX),
     (applications.router, PREFIX),
     (appeals.router, PREFIX),  # 考核晾晒 申诉: a department's appeals, the administrator's decisions
+    (apps.router, PREFIX),  # 开放应用: apps built on open data, submitted by anyone, reviewed by the administrator
     (ckan.router, ""),
 )
 """Each area's router and the prefix it is mounted at, in the order of the OpenAPI document."""

@@ -34,6 +34,7 @@ from ..files import write_atomic
 from ..rules.kinds import FIELD_KIND_LABELS
 from .dcat import write_open_dcat
 from .layout import CHECKSUMS, CONDITIONAL, DICTIONARY, METADATA, UNCONDITIONAL, data_file, portal_dir
+from .portal_apps import portal_apps, submit_example
 from .published import (
     APPLY_PATH,
     CKAN_ACTION,
@@ -299,6 +300,7 @@ def build_portal(
     writer = _Writer(portal, {"generated": beijing(moment), "api_base": api_base})
 
     cards = [_card(ds) for ds in datasets]
+    apps, apps_of = portal_apps(engine, datasets)  # 开放应用: the approved apps, and those of each dataset
     for ds, card in zip(datasets, cards, strict=True):
         root = "../" * dataset_page(ds).count("/")
         writer.page(
@@ -313,12 +315,14 @@ def build_portal(
             downloads=_downloads(ds, portal, root),
             examples=_api_examples(ds, api_base),
             apply_example=None if ds.public else _apply_example(ds, api_base),
+            apps=apps_of.get(ds.key, []),
         )
     departments: dict[str, list[dict[str, Any]]] = {}
     for card in cards:
         departments.setdefault(card["dept"], []).append(card)
     for dept, dept_cards in departments.items():
         writer.page(department_page(dept), "department.html", dept_name=dept_cards[0]["dept_name"], cards=dept_cards)
+    writer.page("apps.html", "apps.html", apps=apps, submit_example=submit_example(api_base))
     index = writer.page(
         "index.html",
         "index.html",

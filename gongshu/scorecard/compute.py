@@ -20,6 +20,8 @@ from ..clock import month_days, period_bounds
 from . import indicators_catalog, indicators_collect, indicators_open, indicators_quality, indicators_share, store
 from .config import ScorecardConfig
 from .indicators import NOT_APPLICABLE, Context, DeptInfo, Indicator, Result, load_departments, platform_idle
+from .indicators_use import INDICATORS as USE_INDICATORS
+from .indicators_use import apps as approved_apps
 from .model import DepartmentScore, Evidence, IndicatorScore, Scorecard
 from .platform import STAGE_NAMES
 from .ranking import rank, weighted_total
@@ -29,7 +31,7 @@ REGISTRY: dict[str, Indicator] = {
     i.code: i
     for module in (indicators_catalog, indicators_collect, indicators_quality, indicators_share, indicators_open)
     for i in module.INDICATORS
-}
+} | {i.code: i for i in USE_INDICATORS}  # 数据利用
 NO_RESOURCES = "未登记数据资源（期末无已登记的目录），不参与排名"
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -72,6 +74,7 @@ def compute_scorecard(
         )
         results = {code: REGISTRY[code].compute(ctx) for code in config.weights()}
         usage = {"share_calls": indicators_share.share_calls(ctx), "downloads": indicators_open.downloads(ctx)}
+        usage["apps"] = approved_apps(ctx)
         stages_run, platform, ran = ctx.stages_run, ctx.platform_gaps(), ctx.platform_ran
     scores = [
         _department(dept, config, results, usage, stages_run, waived)

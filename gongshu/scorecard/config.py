@@ -34,6 +34,8 @@ INDICATOR_CODES = (
     "request_timeliness",
     "open_rate",
     "open_timeliness",
+    "share_use",  # 数据利用 (indicators_use.py)
+    "open_use",
 )
 _EPS = 1e-9
 
@@ -132,11 +134,12 @@ class CalendarConfig(_Strict):
 
 def _default_dimensions() -> list[DimensionConfig]:
     table: tuple[tuple[str, float, tuple[str | tuple[str, float], ...]], ...] = (
-        ("目录编制", 20, ("metadata_completeness", "catalog_validity")),
+        ("目录编制", 15, ("metadata_completeness", "catalog_validity")),
         ("数据归集", 25, (("collection_rate", 10), ("collection_timeliness", 10), ("cycle_accuracy", 5))),
         ("数据质量", 25, ("gate_pass_rate", "row_pass_rate", "issue_fix_rate")),
         ("数据共享", 15, ("share_degree", "request_timeliness")),
-        ("数据开放", 15, ("open_rate", "open_timeliness")),
+        ("数据开放", 10, ("open_rate", "open_timeliness")),
+        ("数据利用", 10, ("share_use", "open_use")),
     )
     return [DimensionConfig(name=n, weight=w, indicators=[_indicator(c) for c in codes]) for n, w, codes in table]
 

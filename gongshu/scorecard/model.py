@@ -106,7 +106,8 @@ class DepartmentScore:
     previous_total: float | None = None
     previous_rank: int | None = None
     usage: dict[str, int] = field(default_factory=dict)
-    """Shown beside the score, not in it: share_calls (API calls served), downloads."""
+    """Counts shown beside the score: share_calls (API calls served), downloads, apps (approved 开放应用 on
+    its data); the 数据利用 indicators score use per resource (``indicators_use``)."""
     red: bool = False
     """红榜."""
     black: bool = False

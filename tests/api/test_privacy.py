@@ -146,6 +146,7 @@ def _calls(doc: dict, request_id: int) -> list[tuple[str, str, dict, dict | None
         "application_id": "1",
         "period": "2026-11",
         "appeal_id": "1",
+        "app_id": "1",
     }
     calls = []
     for template, operations in doc["paths"].items():
@@ -188,7 +189,7 @@ def _found_in_tables(engine: sa.Engine) -> list[str]:
 def test_personal_numbers_sent_to_every_endpoint_are_kept_nowhere(served):
     url, home, named, output, server = served
     doc = httpx.get(f"{url}/openapi.json").json()
-    assert len([op for ops in doc["paths"].values() for op in ops]) == 17
+    assert len([op for ops in doc["paths"].values() for op in ops]) == 20
     engine = get_engine(f"sqlite:///{home / 'gongshu.db'}")
     consumer_key, provider_key = named["consumer"], named["provider"]
     with httpx.Client(base_url=url, timeout=30) as client:

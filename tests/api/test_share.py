@@ -41,6 +41,8 @@ def test_the_openapi_document_describes_the_service_in_chinese_and_english(clien
         "/api/v1/open/applications/{application_id}/reject",
         "/api/v1/scorecards/{period}/appeals",
         "/api/v1/scorecards/appeals/{appeal_id}/decision",
+        "/api/v1/open/apps",
+        "/api/v1/open/apps/{app_id}/review",
         "/api/3/action/{action}",
     }
     schemes = doc["components"]["securitySchemes"]

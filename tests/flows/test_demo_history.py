@@ -79,3 +79,35 @@ def test_a_short_history_logs_each_month_and_its_scorecards_trend_as_designed(tm
     assert values[0]["request_timeliness"] == 0 and values[1]["request_timeliness"] == 100, values  # late, on time
     assert values[1]["issue_fix_rate"] > values[0]["issue_fix_rate"], values  # the resubmission fixed issues
     assert values[1]["row_pass_rate"] > values[0]["row_pass_rate"], values
+    _assert_real_use(played, before, after)
+
+
+def _assert_real_use(played, before, after):
+    """数据利用: each month made real reads, downloads and an 开放应用 through the API, all counted."""
+    from sqlalchemy.orm import Session
+
+    from flows.demo_usage import LABEL
+    from gongshu.open.apps import approved_apps
+    from gongshu.store import models as m
+    from gongshu.store.db import get_engine
+
+    for card in (before, after):
+        for d in card.departments:
+            assert d.usage["share_calls"] > 0 and d.usage["downloads"] > 0, (card.period, d.department, d.usage)
+            use = {i.code: i for i in d.indicators if i.dimension == "数据利用"}
+            assert set(use) == {"share_use", "open_use"}
+            assert all(i.value and i.value > 0 for i in use.values()), (card.period, d.department, use)
+    apps = {
+        p: {d.department: d.usage["apps"] for d in c.departments} for p, c in zip(PERIODS, (before, after), strict=True)
+    }
+    # 台州防汛避险地图 (on slj's reservoir levels) and 企业信用速查 (on zhzfj's penalties), approved in the first month
+    assert apps == {"2026-08": {"slj": 1, "zhzfj": 1}, "2026-09": {"slj": 1, "zhzfj": 1}}, apps
+    assert [line.split(": ")[1] for line in played[0].use if line.startswith("app #")] == ["approved"] * 2
+    with Session(get_engine()) as session:
+        listed = approved_apps(session)
+        assert [a.name for a in listed] == ["企业信用速查", "台州防汛避险地图"]
+        assert [d.key for d in listed[1].datasets] == ["slj.reservoir_levels"]  # qxj is not in this short history
+        open_keys = session.scalars(
+            sa.select(m.ApiKey.key_id).where(m.ApiKey.label == LABEL, m.ApiKey.revoked_at.is_(None))
+        )
+        assert list(open_keys) == []  # the history's keys are revoked

@@ -56,7 +56,7 @@ def test_builds_home_dataset_and_department_pages_in_chinese(scenario):
     built = _build(scenario)
     portal = scenario.home / "portal"
     assert built.index == portal / "index.html"
-    assert (built.datasets, built.departments, built.pages) == (4, 3, 8)
+    assert (built.datasets, built.departments, built.pages) == (4, 3, 9)
     for rel in (
         "datasets/scjgj/enterprise_registry.html",
         "datasets/scjgj/random_inspection.html",
@@ -65,6 +65,7 @@ def test_builds_home_dataset_and_department_pages_in_chinese(scenario):
         "departments/scjgj.html",
         "departments/wjw.html",
         "departments/qxj.html",
+        "apps.html",
         "assets/portal.css",
         "assets/portal.js",
         "catalog.jsonld",
@@ -156,7 +157,7 @@ def test_nothing_is_loaded_from_elsewhere(scenario):
     _build(scenario)
     portal = scenario.home / "portal"
     pages = sorted(p for p in portal.rglob("*.html") if "releases" not in p.parts)
-    assert len(pages) == 8
+    assert len(pages) == 9
     for path in pages:
         page = path.read_text(encoding="utf-8")
         assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=\"(https?:)?//", page), path
@@ -198,7 +199,7 @@ def test_rebuild_drops_datasets_no_longer_released_and_links_follow_the_catalog(
     built = _build(scenario)
     assert set(built.removed) == {portal / "datasets/qxj/daily_weather.html", portal / "departments/qxj.html"}
     assert not (portal / "datasets/qxj").exists()
-    assert (built.datasets, built.pages) == (3, 6)
+    assert (built.datasets, built.pages) == (3, 7)  # with apps.html
     assert "逐日气象观测数据" not in _page(scenario, "index.html")
     page = _page(scenario, "datasets/scjgj/enterprise_registry.html")
     assert "申请使用" in page and 'id="downloads"' not in page and "releases/" not in page
@@ -207,7 +208,7 @@ def test_rebuild_drops_datasets_no_longer_released_and_links_follow_the_catalog(
 
 def test_an_empty_platform_gets_a_home_page_and_an_empty_catalog(gongshu_home):
     built = build_portal(get_engine(), gongshu_home, generated_at=GENERATED_AT)
-    assert (built.datasets, built.departments, built.pages) == (0, 0, 1)
+    assert (built.datasets, built.departments, built.pages) == (0, 0, 2)  # the home page and apps.html
     assert "平台暂无已发布的开放数据集" in built.index.read_text(encoding="utf-8")
     assert '"dcat:dataset": []' in built.catalog.read_text(encoding="utf-8")
 
@@ -268,3 +269,40 @@ def test_pages_render_and_are_screenshotted(scenario, chromium):
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     dom = _chromium(chromium, (portal / "datasets/scjgj/enterprise_registry.html").as_uri(), "--dump-dom")
     assert "数据预览" in dom and "scjgj-enterprise_registry.csv" in dom
+
+
+def test_approved_apps_are_listed_with_their_datasets_and_on_each_datasets_page(scenario):
+    from gongshu.open import apps
+    from gongshu.share.keys import ADMIN, Principal
+
+    admin = Principal(key_id="adm000000000", role=ADMIN, department=None)
+    with Session(scenario.engine) as session:
+        listed = apps.submit(
+            session,
+            name="企业信用速查",
+            submitter="台州某信用服务有限公司",
+            contact="钱女士 13905769876",
+            description="输入企业名称即查登记状态与双随机抽查结果",
+            url="https://example.org/credit",
+            datasets=["scjgj.enterprise_registry", "scjgj.random_inspection"],
+        )
+        waiting = apps.submit(
+            session, name="尚在审核的应用", submitter="某人", contact="x", description="d",
+            datasets=["scjgj.enterprise_registry"],
+        )  # fmt: skip
+        apps.review(session, admin, listed.id, True)
+        listed_id = listed.id
+        assert waiting.status == apps.PENDING
+        session.commit()
+    _build(scenario)
+    page = _page(scenario, "apps.html")
+    assert "开放应用" in page and "企业信用速查" in page and "台州某信用服务有限公司" in page
+    assert "尚在审核的应用" not in page
+    assert "13905769876" not in page and "钱女士" not in page  # the contact is never shown
+    hrefs = [a.get("href") for a in Tags(page).find("a")]
+    assert "datasets/scjgj/enterprise_registry.html" in hrefs and "datasets/scjgj/random_inspection.html" in hrefs
+    assert "https://example.org/credit" not in hrefs  # shown as text, never a link
+    registry = _page(scenario, "datasets/scjgj/enterprise_registry.html")
+    assert "基于本数据集的开放应用" in registry and "企业信用速查" in registry
+    assert f"../../apps.html#app-{listed_id}" in [a.get("href") for a in Tags(registry).find("a")]
+    assert "暂无经审核上架的开放应用" in _page(scenario, "datasets/qxj/daily_weather.html")

@@ -56,7 +56,7 @@ def test_department_without_resources_is_unranked_last_and_marked(platform, conf
     z = department(sc, "z")
     assert (z.total, z.rank, z.red, z.black) == (None, None, False, False)
     assert z.note and "未登记数据资源" in z.note
-    assert len(z.indicators) == 12 and all(i.value is None for i in z.indicators)
+    assert len(z.indicators) == 14 and all(i.value is None for i in z.indicators)
     assert all(d.rank is not None for d in sc.departments if d.department != "z")
 
 
@@ -100,12 +100,15 @@ def test_total_is_the_weighted_mean_of_what_applies(platform, config):
     b = department(sc, "b")
     # b had no request and no issue due; its weekly resource was collected and opened only on 11-03/04,
     # so every later week is a window the platform never attempted (charged to nobody), and its source was
-    # read on one day only, too few to judge its 更新周期: those four are 不适用, the other 8 apply
+    # read on one day only, too few to judge its 更新周期; nobody's data was read through the API (the call
+    # and the download logged here are no data read): 数据利用 不适用 too. Those six are 不适用, 8 apply
     assert {i.code for i in b.indicators if i.value is None} == {
         "request_timeliness",
         "issue_fix_rate",
         "open_timeliness",
         "cycle_accuracy",
+        "share_use",
+        "open_use",
     }
 
 

@@ -10,8 +10,8 @@ import pytest
 from gongshu.scorecard.config import ConfigError, load_config, parse_config
 
 DEFAULT_WEIGHTS = {
-    "metadata_completeness": 10,
-    "catalog_validity": 10,
+    "metadata_completeness": 7.5,
+    "catalog_validity": 7.5,
     "collection_rate": 10,
     "collection_timeliness": 10,
     "cycle_accuracy": 5,
@@ -20,13 +20,17 @@ DEFAULT_WEIGHTS = {
     "issue_fix_rate": 25 / 3,
     "share_degree": 7.5,
     "request_timeliness": 7.5,
-    "open_rate": 7.5,
-    "open_timeliness": 7.5,
+    "open_rate": 5,
+    "open_timeliness": 5,
+    "share_use": 5,
+    "open_use": 5,
 }
 
 
 def test_reviewed_file_gives_the_issue_weights(config):
     weights = config.weights()
+    assert sum(w for _, w in weights.values()) == pytest.approx(100)
+    assert weights["share_use"][0] == weights["open_use"][0] == "数据利用"
     assert {c: w for c, (_, w) in weights.items()} == pytest.approx(DEFAULT_WEIGHTS)
     assert weights["issue_fix_rate"][0] == "数据质量"
     assert config.issue_fix_days == 5

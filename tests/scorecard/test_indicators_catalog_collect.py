@@ -18,7 +18,7 @@ def test_metadata_completeness_is_the_mean_over_resources(platform, config):
     assert ind.value == pytest.approx(96.15)
     assert texts(ind.fixes) == ("资源r2（r2）：在目录中补充元数据 信息资源摘要",)
     assert [e.ok for e in ind.evidence] == [False, True]  # problems first
-    assert "元数据" in ind.formula and ind.weight == 10
+    assert "元数据" in ind.formula and ind.weight == 7.5
 
 
 def test_metadata_completeness_reads_the_catalog_as_it_stood_at_the_period_end(platform, config):

@@ -115,6 +115,6 @@ def test_usage_is_shown_beside_the_score_not_in_it(platform, config):
         platform.download("a", "r1", at(11, 6))
     sc = compute_scorecard(platform.engine, PERIOD, config, now=AFTER, compare=False)
     a, b = department(sc, "a"), department(sc, "b")
-    assert a.usage == {"downloads": 3, "share_calls": 2}
-    assert b.usage == {"downloads": 0, "share_calls": 0}
+    assert a.usage == {"apps": 0, "downloads": 3, "share_calls": 2}
+    assert b.usage == {"apps": 0, "downloads": 0, "share_calls": 0}
     assert a.total == b.total

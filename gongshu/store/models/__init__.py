@@ -12,7 +12,7 @@ from .base import NAMING, Base, JSONType, UTCDateTime, utcnow
 from .catalog import CatalogVersion, Department, Resource, ResourceField
 from .pipeline import CleanseBatch, CollectBatch, FeedbackState, QualityIssue, QualityResult, RunLog, StageClaim
 from .share import ApiCallLog, ApiKey, ShareGrant, ShareRequest
-from .open_data import DownloadLog, OpenApplication, OpenRelease
+from .open_data import DownloadLog, OpenApp, OpenAppDataset, OpenApplication, OpenRelease
 from .scorecard import Scorecard, ScorecardAppeal, ScorecardVersion
 
 # isort: on
@@ -29,6 +29,8 @@ __all__ = [
     "DownloadLog",
     "FeedbackState",
     "JSONType",
+    "OpenApp",
+    "OpenAppDataset",
     "OpenApplication",
     "OpenRelease",
     "QualityIssue",

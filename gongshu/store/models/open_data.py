@@ -1,4 +1,5 @@
-"""Opening (开放): the released datasets, their downloads and the applications to use them."""
+"""Opening (开放): the released datasets, their downloads, the applications to use them, and the
+开放应用 (apps) built on them."""
 
 from __future__ import annotations
 
@@ -97,3 +98,42 @@ class OpenApplication(Base):
     decided_by: Mapped[str | None] = mapped_column(String(16))
     key_id: Mapped[str | None] = mapped_column(String(16))
     """The key issued on approval."""
+
+
+class OpenApp(Base):
+    """An 开放应用: an application, service or study someone built on open datasets (a 数据开放大赛
+    entry), submitted with the datasets it uses; the administrator approves it (then the portal lists
+    it and the 数据利用 indicator counts it for the datasets' departments) or rejects it with a reason.
+    Not an :class:`OpenApplication`, which asks to *use* a 有条件开放 dataset."""
+
+    __tablename__ = "open_app"
+    __table_args__ = (Index("ix_open_app_status", "status", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    submitter: Mapped[str] = mapped_column(String(200))
+    """The organisation or person who built it, as shown on the portal."""
+    contact: Mapped[str] = mapped_column(String(200))
+    """How the administrator reaches the submitter: personal data, never shown on the portal nor logged."""
+    description: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(500))
+    """Where the app is, shown as text (the portal loads nothing from it)."""
+    status: Mapped[str] = mapped_column(String(12))
+    """pending, approved or rejected."""
+    reason: Mapped[str | None] = mapped_column(Text)
+    """The reviewer's reason (required for a rejection)."""
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column()
+    reviewed_by: Mapped[str | None] = mapped_column(String(16))
+    """The admin key's id."""
+
+
+class OpenAppDataset(Base):
+    """A dataset an :class:`OpenApp` uses (``department.resource`` of a dataset opened when submitted)."""
+
+    __tablename__ = "open_app_dataset"
+    __table_args__ = (Index("ix_open_app_dataset_resource", "department_key", "resource_key"),)
+
+    app_id: Mapped[int] = mapped_column(ForeignKey("open_app.id"), primary_key=True)
+    department_key: Mapped[str] = mapped_column(String(48), primary_key=True)
+    resource_key: Mapped[str] = mapped_column(String(48), primary_key=True)
