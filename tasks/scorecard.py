@@ -50,6 +50,7 @@ def ranking_rows(card: Scorecard) -> list[dict]:
             "board": "、".join(marks(d)) or "-",
             "share calls": d.usage.get("share_calls", "-"),
             "downloads": d.usage.get("downloads", "-"),
+            "open apps": d.usage.get("apps", "-"),
             "note": d.note or "",
         }
         for d in card.departments

@@ -88,6 +88,7 @@ RANKING_COLUMNS = (
     Column("红黑榜"),
     Column("共享调用（次）", COUNT),
     Column("下载（次）", COUNT),
+    Column("开放应用（个）", COUNT),
 )
 DETAIL_COLUMNS = (
     Column("部门"),
@@ -144,6 +145,7 @@ def ranking_rows(card: Scorecard) -> list[list[Any]]:
             _marks(d),
             d.usage.get("share_calls"),
             d.usage.get("downloads"),
+            d.usage.get("apps"),
         ]
         for d in card.departments
     ]
@@ -239,7 +241,7 @@ def build_workbook(card: Scorecard) -> Workbook:
         card,
         (
             "总分满分 100 分；总分相同（保留一位小数）的部门名次并列；所有指标均不适用的部门本期不排名。",
-            "较上期：本期总分减上期总分，正数为提高。共享调用、下载次数反映数据被使用的情况，不计入总分。",
+            "较上期：本期总分减上期总分，正数为提高。共享调用、下载次数和开放应用数是「数据利用」维度的依据，按资源折算后与其他部门比较计分。",
         ),
     )
     detail = wb.create_sheet(DETAIL_SHEET)

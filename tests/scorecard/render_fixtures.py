@@ -178,7 +178,11 @@ def scorecard(sample: bool = False) -> Scorecard:
                 indicators=items[d],
                 previous_total=prev.total if prev else None,
                 previous_rank=prev.rank if prev else None,
-                usage={"share_calls": {"scjgj": 12850, "wjw": 3021, "gaj": 40210}.get(d, 0), "downloads": len(d) * 37},
+                usage={
+                    "share_calls": {"scjgj": 12850, "wjw": 3021, "gaj": 40210}.get(d, 0),
+                    "downloads": len(d) * 37,
+                    "apps": {"scjgj": 2}.get(d, 0),
+                },
                 red=d == "scjgj",
                 black=d == "zjj",
             )

@@ -66,6 +66,8 @@ def test_share_use_per_resource_against_the_median_a_small_busy_department_beats
     platform.department("tiny", _shared("t", 5))
     platform.department("idle", _shared("i", 3))
     platform.department("closed", _shared("c", 2, share="不予共享"))
+    for dept in ("small", "big", "mid", "tiny", "idle", "closed"):  # the platform ran in November
+        platform.run("catalog", dept, None, "completed", at(11, 2))
     _calls(platform, "small", "s1", 30, at(11, 5))
     _calls(platform, "small", "s2", 10, at(11, 6))  # small: 40 calls ÷ 2 resources = 20 a resource
     _calls(platform, "big", "b1", 50, at(11, 7))  # big: 50 ÷ 10 = 5

@@ -80,7 +80,15 @@ def test_index_opens_with_the_ranking_in_rank_order(site):
     assert not any("红榜" in rows[d] or "黑榜" in rows[d] for d in ("gaj", "wjw", "qxj", "tyj"))
     assert "12,850" in rows["scjgj"] and "40,210" in rows["gaj"]  # usage beside the score
     assert 'href="departments/wjw.html"' in rows["wjw"]
-    for text in ("共享调用（次）", "下载（次）", "页面生成时间", "2026-12-01 09:30", "2026-12-01 02:00", "评分说明"):
+    for text in (
+        "共享调用（次）",
+        "下载（次）",
+        "开放应用（个）",
+        "页面生成时间",
+        "2026-12-01 09:30",
+        "2026-12-01 02:00",
+        "评分说明",
+    ):
         assert text in html, text
     assert "示例数据" not in html
 

@@ -76,6 +76,7 @@ def test_ranking_values(book):
     assert [r["上期排名"] for r in rows] == [2, None, 1, 3, 4, None]
     assert [r["红黑榜"] for r in rows] == ["红榜", None, None, None, "黑榜", None]
     assert rows[0]["共享调用（次）"] == 12850 and rows[1]["共享调用（次）"] == 40210
+    assert rows[0]["开放应用（个）"] == 2 and rows[1]["开放应用（个）"] == 0
     ws = book["排名"]
     total = ws.cell(HEADER_ROW + 1, 4)
     assert total.data_type == "n" and total.number_format == "0.0"
