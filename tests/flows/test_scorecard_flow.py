@@ -95,7 +95,8 @@ def test_the_pipeline_ends_with_the_months_scorecard(gongshu_home):
     site = Path(report.outputs["scorecard_site"])
     assert site == folder / "index.html"
     index = site.read_text(encoding="utf-8")
-    assert all(name in index for name in names.values()) and "2026年11月" in index and "暂定" not in index
+    assert all(name in index for name in names.values()) and "2026年11月" in index
+    assert "<strong>暂定</strong>" not in index and "（暂定" not in index  # no 暂定 banner, title or headline
     assert all((folder / "departments" / f"{d}.html").is_file() for d in names)
     workbook = Path(report.outputs["scorecard_workbook"])
     assert workbook == folder / "scorecard-2026-11.xlsx"
