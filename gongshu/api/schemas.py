@@ -50,11 +50,13 @@ Prose = Annotated[
 ]
 
 
-class _Body(BaseModel):
+class StrictBody(BaseModel):
+    """A request body that refuses fields it does not know (a typo is a 422, not silently dropped)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class ShareRequestIn(_Body):
+class ShareRequestIn(StrictBody):
     resource: Annotated[str, Field(pattern=QUALIFIED_RESOURCE, examples=["scjgj.enterprise_registry"])]
     """The provider's department id and resource id, ``department.resource``."""
     fields: Annotated[
@@ -64,7 +66,7 @@ class ShareRequestIn(_Body):
     purpose: Annotated[Prose, Field(examples=["用于就业创业补贴资格核验 (checking subsidy eligibility)"])]
 
 
-class RejectionIn(_Body):
+class RejectionIn(StrictBody):
     reason: Annotated[Prose, Field(examples=["申请用途超出共享条件 (the purpose is outside the share condition)"])]
 
 

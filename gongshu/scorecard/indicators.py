@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from typing import Any
@@ -232,6 +232,18 @@ def ratio(
     """num / den × 100; 不适用 (value None) when nothing was due."""
     value = 100.0 * num / den if den else None
     return Result(num, den, value, limit_evidence(evidence, limit), as_fixes(fixes))
+
+
+def scored(
+    ctx: Context, num: float, due: float, evidence: Sequence[Evidence], fixes: Iterable[Fix | str]
+) -> Result | None:
+    """``num`` ÷ ``due`` × 100 when something was due; else 不适用 that still shows its evidence (items
+    charged in another indicator, windows the platform did not attempt), or None when there is none."""
+    if due:
+        return ratio(num, due, evidence, fixes, limit=ctx.config.evidence_limit)
+    if evidence:
+        return Result(None, None, None, limit_evidence(evidence, ctx.config.evidence_limit))
+    return None
 
 
 def limit_evidence(items: Iterable[Evidence], limit: int) -> tuple[Evidence, ...]:

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from ..clock import month_days, period_label, start_of_day
 from ..store import models as m
 from .config import ScorecardConfig
-from .indicators import SEE_EVIDENCE, Context, Indicator, ResInfo, Result, mmdd, ratio
+from .indicators import SEE_EVIDENCE, Context, Indicator, ResInfo, Result, mmdd, scored
 from .indicators_cycle import INDICATORS as CYCLE_INDICATORS
 from .indicators_freshness import Verdict, attempts, new_batches, within
 from .model import Evidence, Fix
@@ -116,10 +116,8 @@ def collection_rate(ctx: Context) -> dict[str, Result]:
                 evidence.append(Evidence("run", last.run_id, text, True, last.started_at))
                 continue
             evidence.append(_not_collected(ctx, res, rows, fixes))
-        if due:
-            out[key] = ratio(good, due, evidence, fixes, limit=ctx.config.evidence_limit)
-        elif evidence:
-            out[key] = Result(None, None, None, tuple(evidence))
+        if (result := scored(ctx, good, due, evidence, fixes)) is not None:
+            out[key] = result
     return out
 
 
@@ -215,10 +213,8 @@ def collection_timeliness(ctx: Context) -> dict[str, Result]:
                         SEE_EVIDENCE,
                     )
                 )
-        if due:
-            out[key] = ratio(on_time, due, evidence, fixes, limit=ctx.config.evidence_limit)
-        elif evidence:
-            out[key] = Result(None, None, None, tuple(evidence))
+        if (result := scored(ctx, on_time, due, evidence, fixes)) is not None:
+            out[key] = result
     return out
 
 

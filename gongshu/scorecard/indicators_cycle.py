@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from ..clock import local_day
 from ..store import models as m
 from .config import ScorecardConfig
-from .indicators import SEE_EVIDENCE, Context, Indicator, ResInfo, Result, ratio
+from .indicators import SEE_EVIDENCE, Context, Indicator, ResInfo, Result, scored
 from .model import Evidence, Fix
 
 LOOK_BACK = dt.timedelta(days=90)
@@ -109,10 +109,8 @@ def cycle_accuracy(ctx: Context) -> dict[str, Result]:
             evidence.append(Evidence("resource", ref, text, ok))
             if not ok:
                 fixes.append(_fix(ctx, res, changes, days))
-        if judged:
-            out[key] = ratio(fits, judged, evidence, fixes, limit=ctx.config.evidence_limit)
-        elif evidence:
-            out[key] = Result(None, None, None, tuple(evidence))
+        if (result := scored(ctx, fits, judged, evidence, fixes)) is not None:
+            out[key] = result
     return out
 
 

@@ -20,7 +20,7 @@ from ..clock import local_day, start_of_day
 from ..rules.errors import describe
 from ..store import models as m
 from .config import ScorecardConfig
-from .indicators import SEE_EVIDENCE, Context, Indicator, ResInfo, Result, mmdd, ratio
+from .indicators import SEE_EVIDENCE, Context, Indicator, ResInfo, Result, mmdd, scored
 from .indicators_collect import RATE, collect_states, collect_verdicts, due_windows
 from .indicators_freshness import Verdict, attempts, gate_stops, new_releases, stopped_by_gate, within
 from .model import Evidence, Fix
@@ -105,10 +105,8 @@ def open_rate(ctx: Context) -> dict[str, Result]:
                     SEE_EVIDENCE,
                 )
             )
-        if due:
-            out[key] = ratio(good, due, evidence, fixes, limit=ctx.config.evidence_limit)
-        elif evidence:
-            out[key] = Result(None, None, None, tuple(evidence))
+        if (result := scored(ctx, good, due, evidence, fixes)) is not None:
+            out[key] = result
     return out
 
 
@@ -209,10 +207,8 @@ def open_timeliness(ctx: Context) -> dict[str, Result]:
                         SEE_EVIDENCE,
                     )
                 )
-        if due:
-            out[key] = ratio(on_time, due, evidence, fixes, limit=ctx.config.evidence_limit)
-        elif evidence:
-            out[key] = Result(None, None, None, tuple(evidence))
+        if (result := scored(ctx, on_time, due, evidence, fixes)) is not None:
+            out[key] = result
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from ...scorecard import appeals as workflow
@@ -20,7 +20,7 @@ from ...scorecard.config import ConfigError, ScorecardConfig
 from ...scorecard.stage import configured, render
 from ...share.keys import Principal
 from ..auth import presented_key
-from ..schemas import Prose, error_responses
+from ..schemas import Prose, StrictBody, error_responses
 from ..web import DB, principal_of, refuse, settings_of
 
 router = APIRouter(tags=["scorecard appeals"])
@@ -32,11 +32,7 @@ _key = APIKeyHeader(name="X-API-Key", auto_error=False, description="a departmen
 STATUS = {"not_found": 404, "invalid": 409, "conflict": 409, "late": 409}
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class AppealIn(_Body):
+class AppealIn(StrictBody):
     indicator: Annotated[Code, Field(examples=["request_timeliness"])]
     """The indicator's code, as the scorecard's 指标明细 lists it."""
     evidence: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$", examples=["17"])]
@@ -46,7 +42,7 @@ class AppealIn(_Body):
     """Only with the admin key: the department appealing. A department's key appeals for itself."""
 
 
-class DecisionIn(_Body):
+class DecisionIn(StrictBody):
     accept: bool
     reason: Prose
 

@@ -10,14 +10,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from ... import clock
 from ...open import applications as workflow
 from ...share.calllog import REDACTED
 from ...store import models as m
 from ..auth import presented_key
-from ..schemas import QUALIFIED_RESOURCE, TEXT_PATTERN, Prose, error_responses, text_input
+from ..schemas import QUALIFIED_RESOURCE, TEXT_PATTERN, Prose, StrictBody, error_responses, text_input
 from ..web import DB, note, principal_of, refuse, within_anonymous_limit
 
 router = APIRouter(tags=["open data"])
@@ -42,11 +42,7 @@ Contact = Annotated[
 ]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ApplicationIn(_Body):
+class ApplicationIn(StrictBody):
     dataset: Annotated[str, Field(pattern=QUALIFIED_RESOURCE, examples=["wjw.clinic_licenses"])]
     """``department.resource`` of a 有条件开放 dataset."""
     applicant: Annotated[Short, Field(examples=["台州某科技有限公司"])]
@@ -54,12 +50,12 @@ class ApplicationIn(_Body):
     purpose: Annotated[Prose, Field(examples=["开发便民就医查询应用 (a clinic-finder app)"])]
 
 
-class ApprovalIn(_Body):
+class ApprovalIn(StrictBody):
     expires_days: Annotated[int | None, Field(ge=1, le=3660)] = None
     """The applicant's key stops working after this many days; default: until revoked."""
 
 
-class RejectionIn(_Body):
+class RejectionIn(StrictBody):
     reason: Prose
 
 

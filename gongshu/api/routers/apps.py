@@ -9,12 +9,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from ...open import apps as workflow
 from ...store import models as m
 from ..auth import presented_key
-from ..schemas import QUALIFIED_RESOURCE, TEXT_PATTERN, Prose, error_responses, text_input
+from ..schemas import QUALIFIED_RESOURCE, TEXT_PATTERN, Prose, StrictBody, error_responses, text_input
 from ..web import DB, principal_of, refuse, within_anonymous_limit
 from .applications import Contact
 
@@ -33,11 +33,7 @@ Url = Annotated[
 ]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class AppIn(_Body):
+class AppIn(StrictBody):
     name: Annotated[Prose, Field(max_length=100, examples=["台州防汛避险地图"])]
     submitter: Annotated[Prose, Field(max_length=200, examples=["台州某科技有限公司"])]
     contact: Annotated[Contact, Field(examples=["李女士 0576-88000000"])]
@@ -54,7 +50,7 @@ class AppIn(_Body):
     """The open datasets it uses, ``department.resource``."""
 
 
-class ReviewIn(_Body):
+class ReviewIn(StrictBody):
     decision: Literal["approve", "reject"]
     reason: Prose | None = None
     """Required to reject."""
