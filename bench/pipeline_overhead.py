@@ -14,9 +14,10 @@ process with a fresh GONGSHU_HOME (SQLite) and the same inputs, the same period 
               them: validate_files; compile_catalog and write_suites per department, the run-log
               records, write_exports; collect_resource per resource; cleanse_resource per resource
               and write_department_feedback per department; share_resource per resource and
-              overdue_requests; open_resource per resource and build_portal once; compute_scorecard
-              and publish; the run report. A resource failing a stage is skipped by the later ones,
-              as the pipeline does. No Prefect is imported.
+              overdue_requests; open_resource per resource and build_portal once; the scorecard
+              stage's prepare (computed, or the stored version) and publish; the run report. A
+              resource failing a stage is skipped by the later ones, as the pipeline does. No
+              Prefect is imported.
   B  Prefect  flows.pipeline.pipeline_flow over every department, as `gongshu run` starts it: no
               PREFECT_API_URL, so Prefect's temporary local server (SQLite under $GONGSHU_HOME/prefect,
               telemetry off) and flows.common.local_runs (no flow-run heartbeats), the flows' own task
@@ -405,8 +406,7 @@ def child_core(catalogs: str, period: str) -> dict:
     from gongshu.open.stage import open_resource
     from gongshu.quality.suites import write_suites
     from gongshu.runs import Outcome, RunReport, new_run_id, record
-    from gongshu.scorecard.compute import compute_scorecard
-    from gongshu.scorecard.stage import configured, publish
+    from gongshu.scorecard.stage import configured, prepare, publish
     from gongshu.settings import get_settings
     from gongshu.share.stage import overdue_requests, share_resource
     from gongshu.share.workflow import NEVER
@@ -511,10 +511,11 @@ def child_core(catalogs: str, period: str) -> dict:
     stages["open"] = time.perf_counter() - t
     # scorecard
     t = time.perf_counter()
-    card = compute_scorecard(engine, period, configured(settings.scorecard_config), sample=False)
-    publish(engine, card, settings.scorecards_dir / period)
+    prepared = prepare(engine, period, configured(settings.scorecard_config), sample=False)  # as the flow does
+    publish(engine, prepared, settings.scorecards_dir / period)
     now = clock.now()
-    log("scorecard", [Outcome("scorecard", d.department, None, "completed", now, now) for d in card.departments])
+    departments = prepared.card.departments
+    log("scorecard", [Outcome("scorecard", d.department, None, "completed", now, now) for d in departments])
     stages["scorecard"] = time.perf_counter() - t
     report.finished_at = clock.now()
     report.write(settings.reports_dir / f"{run_id}.json")
@@ -626,7 +627,7 @@ def child_prefect(catalogs: str, period: str) -> dict:
         (tasks.share, "overdue_requests", "core"),
         (tasks.open, "open_resource", "core"),
         (portal, "build_portal", "core"),
-        (tasks.scorecard, "compute_scorecard", "core"),
+        (tasks.scorecard, "prepare", "core"),
         (tasks.scorecard, "publish", "core"),
         (tasks.runlog, "record", "core"),
     ]:
