@@ -5,19 +5,17 @@ approval's answer carries the applicant's key, whole, this once (see ``gongshu.o
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
 from ... import clock
 from ...open import applications as workflow
-from ...share.calllog import REDACTED
 from ...store import models as m
 from ..auth import presented_key
-from ..schemas import QUALIFIED_RESOURCE, TEXT_PATTERN, Prose, StrictBody, error_responses, text_input
+from ..schemas import QUALIFIED_RESOURCE, Contact, Prose, StrictBody, error_responses
 from ..web import DB, note, principal_of, refuse, within_anonymous_limit
 
 router = APIRouter(tags=["open data"])
@@ -25,21 +23,6 @@ Status = Literal["pending", "approved", "rejected"]
 Short = Annotated[Prose, Field(max_length=200)]
 ApplicationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _key = APIKeyHeader(name="X-API-Key", auto_error=False, description="the providing department's API key")
-_ID_NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
-
-
-def _without_id_numbers(value: str) -> str:
-    return _ID_NUMBER.sub(REDACTED, value)
-
-
-# a contact is how the provider reaches the applicant (a phone number, an e-mail address): kept as
-# written, but an ID number in it is replaced by *** before it is stored
-Contact = Annotated[
-    str,
-    StringConstraints(max_length=200),
-    AfterValidator(lambda value: text_input(value, _without_id_numbers)),
-    Field(json_schema_extra={"pattern": TEXT_PATTERN, "minLength": 1}),
-]
 
 
 class ApplicationIn(StrictBody):

@@ -14,9 +14,8 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from ...open import apps as workflow
 from ...store import models as m
 from ..auth import presented_key
-from ..schemas import QUALIFIED_RESOURCE, TEXT_PATTERN, Prose, StrictBody, error_responses, text_input
+from ..schemas import QUALIFIED_RESOURCE, TEXT_PATTERN, Contact, Prose, StrictBody, error_responses, text_input
 from ..web import DB, principal_of, refuse, within_anonymous_limit
-from .applications import Contact
 
 router = APIRouter(tags=["open data"])
 AppId = Annotated[int, Path(ge=1, le=2**31 - 1)]
