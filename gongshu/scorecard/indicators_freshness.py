@@ -18,7 +18,7 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -44,40 +44,36 @@ def _grouped(rows: Sequence[sa.Row]) -> Moments:
     return out
 
 
-def attempts(ctx: Context, stage: str, since: dt.datetime) -> Moments:
-    """When the platform tried the stage on each resource, from ``since`` to the cut-off."""
-    key = f"attempts:{stage}:{since.isoformat()}"
+def _moments(ctx: Context, key: str, columns: tuple[Any, Any, Any], *where: sa.ColumnElement[bool]) -> Moments:
+    """The times (``columns``: department, resource, time) of the rows matching ``where``, per
+    resource, up to the cut-off; read once per ``key`` in a computation."""
     if key not in ctx.cache:
-        rl = m.RunLog
-        query = sa.select(rl.department_key, rl.resource_key, rl.started_at).where(
-            rl.stage == stage, rl.started_at >= since, rl.started_at < ctx.cutoff
-        )
+        query = sa.select(*columns).where(*where, columns[2] < ctx.cutoff)
         ctx.cache[key] = _grouped(ctx.conn.execute(query).all())
     return ctx.cache[key]  # type: ignore[return-value]
+
+
+def attempts(ctx: Context, stage: str, since: dt.datetime) -> Moments:
+    """When the platform tried the stage on each resource, from ``since`` to the cut-off."""
+    rl = m.RunLog
+    key = f"attempts:{stage}:{since.isoformat()}"
+    return _moments(
+        ctx, key, (rl.department_key, rl.resource_key, rl.started_at), rl.stage == stage, rl.started_at >= since
+    )
 
 
 def new_batches(ctx: Context, since: dt.datetime) -> Moments:
     """When a batch of new content was stored for each resource, from ``since`` to the cut-off."""
-    key = f"batches:{since.isoformat()}"
-    if key not in ctx.cache:
-        cb = m.CollectBatch
-        query = sa.select(cb.department_key, cb.resource_key, cb.finished_at).where(
-            cb.finished_at >= since, cb.finished_at < ctx.cutoff
-        )
-        ctx.cache[key] = _grouped(ctx.conn.execute(query).all())
-    return ctx.cache[key]  # type: ignore[return-value]
+    cb = m.CollectBatch
+    columns = (cb.department_key, cb.resource_key, cb.finished_at)
+    return _moments(ctx, f"batches:{since.isoformat()}", columns, cb.finished_at >= since)
 
 
 def new_releases(ctx: Context, since: dt.datetime) -> Moments:
     """When a new version of each resource was released, from ``since`` to the cut-off."""
-    key = f"releases:{since.isoformat()}"
-    if key not in ctx.cache:
-        orl = m.OpenRelease
-        query = sa.select(orl.department_key, orl.resource_key, orl.released_at).where(
-            orl.released_at >= since, orl.released_at < ctx.cutoff
-        )
-        ctx.cache[key] = _grouped(ctx.conn.execute(query).all())
-    return ctx.cache[key]  # type: ignore[return-value]
+    orl = m.OpenRelease
+    columns = (orl.department_key, orl.resource_key, orl.released_at)
+    return _moments(ctx, f"releases:{since.isoformat()}", columns, orl.released_at >= since)
 
 
 def gate_stops(ctx: Context, since: dt.datetime) -> dict[tuple[str, str], list[tuple[dt.datetime, bool]]]:
